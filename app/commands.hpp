@@ -1,0 +1,38 @@
+// The commands behind the command line, callable from tests. Each returns the process exit
+// code: 0 success, 2 bad input (one located line per problem on `err`), 1 internal error.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace gilsim::app {
+
+struct RunOptions {
+  std::string file;
+  std::optional<std::uint64_t> seed;
+  std::vector<std::string> sets;
+  std::string json_path;  ///< "" none, "-" standard output
+  bool quiet = false;     ///< no summary
+};
+
+int cmd_run(const RunOptions& options, std::ostream& out, std::ostream& err);
+int cmd_check(const std::string& file, const std::vector<std::string>& sets, std::ostream& out,
+              std::ostream& err);
+
+struct BenchOptions {
+  std::vector<std::string> files;  ///< default: configs/bench/*.yaml
+  int repeat = 3;                  ///< best of N wall times
+  int scale = 10;                  ///< also run at scale x the stop time, for memory growth
+  std::string json_path;
+};
+
+int cmd_bench(const BenchOptions& options, std::ostream& out, std::ostream& err);
+
+/// Writes `text` to `path` through a temporary file and a rename, so that a reader never sees
+/// half a file. Throws InputError if the directory cannot be written.
+void write_file_atomically(const std::string& path, const std::string& text);
+
+}  // namespace gilsim::app

@@ -1,0 +1,125 @@
+// gilsim's command line: run, check, bench. Only this file uses Boost.Program_options.
+#include <boost/program_options.hpp>
+#include <exception>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "app/commands.hpp"
+#include "app/version.hpp"
+
+namespace po = boost::program_options;
+using gilsim::app::BenchOptions;
+using gilsim::app::RunOptions;
+
+namespace {
+
+const char* kUsage = R"(gilsim: a deterministic simulator of Python GIL contention
+
+usage:
+  gilsim run FILE [--seed N] [--set key.path=value]... [--json PATH|-] [--quiet]
+      Simulate a scenario; print a summary and (with --json) write the JSON result.
+  gilsim check FILE [--set key.path=value]...
+      Validate a scenario and print it with every default filled in.
+  gilsim bench [FILE...] [--repeat N] [--scale K] [--json PATH]
+      Measure simulation speed and memory (default: configs/bench/*.yaml).
+  gilsim --help | --version
+
+--set changes one value before validation: interpreter.switch_interval=1ms,
+threads.workers.count=8 (a list element by name or index), stop=30s.
+Scenario keys are documented in docs/scenarios.md.
+Exit codes: 0 success, 1 internal error, 2 bad input.
+)";
+
+int usage_error(const std::string& message) {
+  std::cerr << "gilsim: " << message << " (see gilsim --help)\n";
+  return 2;
+}
+
+int run_command(const std::string& command, const std::vector<std::string>& args) {
+  po::options_description opts;
+  opts.add_options()("help,h", "")("seed", po::value<std::uint64_t>(), "")(
+      "set", po::value<std::vector<std::string>>()->composing(), "")(
+      "json", po::value<std::string>(), "")("quiet,q", "")(
+      "repeat", po::value<int>(), "")("scale", po::value<int>(), "")(
+      "files", po::value<std::vector<std::string>>(), "");
+  po::positional_options_description pos;
+  pos.add("files", -1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    std::cout << kUsage;
+    return 0;
+  }
+  const auto files =
+      vm.count("files") ? vm["files"].as<std::vector<std::string>>() : std::vector<std::string>{};
+  const auto sets =
+      vm.count("set") ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
+  auto only = [&](std::initializer_list<const char*> allowed) -> std::string {
+    for (const auto& [name, value] : vm) {
+      bool ok = name == "files";
+      for (const char* a : allowed) ok = ok || name == a;
+      if (!ok) return name;
+    }
+    return "";
+  };
+  if (command == "run" || command == "check") {
+    if (files.size() != 1) return usage_error(command + " takes exactly one scenario file");
+    if (command == "check") {
+      if (auto bad = only({"set"}); !bad.empty()) return usage_error("check has no --" + bad);
+      return gilsim::app::cmd_check(files[0], sets, std::cout, std::cerr);
+    }
+    if (auto bad = only({"seed", "set", "json", "quiet"}); !bad.empty()) {
+      return usage_error("run has no --" + bad);
+    }
+    RunOptions o;
+    o.file = files[0];
+    if (vm.count("seed")) o.seed = vm["seed"].as<std::uint64_t>();
+    o.sets = sets;
+    if (vm.count("json")) o.json_path = vm["json"].as<std::string>();
+    o.quiet = vm.count("quiet") > 0;
+    return gilsim::app::cmd_run(o, std::cout, std::cerr);
+  }
+  if (command == "bench") {
+    if (auto bad = only({"repeat", "scale", "json"}); !bad.empty()) {
+      return usage_error("bench has no --" + bad);
+    }
+    BenchOptions o;
+    o.files = files;
+    if (vm.count("repeat")) o.repeat = vm["repeat"].as<int>();
+    if (vm.count("scale")) o.scale = vm["scale"].as<int>();
+    if (vm.count("json")) o.json_path = vm["json"].as<std::string>();
+    if (o.repeat < 1 || o.scale < 1) return usage_error("--repeat and --scale must be >= 1");
+    return gilsim::app::cmd_bench(o, std::cout, std::cerr);
+  }
+  return usage_error("unknown command '" + command + "'");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.empty()) {
+      std::cerr << kUsage;
+      return 2;
+    }
+    if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+      std::cout << kUsage;
+      return 0;
+    }
+    if (args[0] == "--version" || args[0] == "-V") {
+      std::cout << "gilsim " << gilsim::app::kVersion << "\n";
+      return 0;
+    }
+    const std::string command = args[0];
+    args.erase(args.begin());
+    return run_command(command, args);
+  } catch (const po::error& e) {
+    return usage_error(e.what());
+  } catch (const std::exception& e) {
+    std::cerr << "gilsim: internal error: " << e.what() << "\n";
+    return 1;
+  }
+}

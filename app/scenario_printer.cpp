@@ -1,0 +1,106 @@
+#include <cmath>
+
+#include "app/json_writer.hpp"
+#include "app/report.hpp"
+#include "models/gil/versions.hpp"
+
+namespace gilsim::app {
+namespace {
+
+std::string dur(double ns) { return sim::format_duration(sim::Time(std::llround(ns))); }
+
+std::string dist_text(const sim::Dist& d) {
+  using K = sim::Dist::Kind;
+  switch (d.kind) {
+    case K::Constant: return dur(d.a);
+    case K::Uniform: return "{uniform: {min: " + dur(d.a) + ", max: " + dur(d.b) + "}}";
+    case K::Exponential: return "{exponential: {mean: " + dur(d.a) + "}}";
+    case K::Normal: return "{normal: {mean: " + dur(d.a) + ", stddev: " + dur(d.b) + "}}";
+    case K::Lognormal:
+      return "{lognormal: {median: " + dur(d.a) + ", sigma: " + format_double(d.b) + "}}";
+  }
+  return "?";
+}
+
+std::string quoted(const std::string& s) {
+  JsonWriter j;  // a JSON string is a valid YAML double-quoted scalar
+  j.value(s);
+  std::string out = j.str();
+  out.pop_back();
+  return out;
+}
+
+void steps_text(const models::Program& program, const std::string& indent, std::string& out) {
+  for (const models::Step& st : program) {
+    if (st.kind == models::StepKind::Repeat) {
+      out += indent + "- repeat: " +
+             (st.times == models::kForever ? std::string("forever") : std::to_string(st.times)) +
+             "\n" + indent + "  steps:\n";
+      steps_text(st.body, indent + "    ", out);
+      continue;
+    }
+    out += indent + "- " + std::string(models::step_name(st.kind)) + ": " +
+           dist_text(st.duration) + "\n";
+  }
+}
+
+const char* choice_name(models::WaiterChoice c) {
+  switch (c) {
+    case models::WaiterChoice::Random: return "random";
+    case models::WaiterChoice::Fifo: return "fifo";
+    case models::WaiterChoice::Lifo: return "lifo";
+  }
+  return "?";
+}
+
+}  // namespace
+
+std::string resolved_yaml(const models::Scenario& s) {
+  const auto b = [](bool v) { return std::string(v ? "true" : "false"); };
+  std::string out = "# resolved scenario: every default filled in\n";
+  out += "name: " + quoted(s.name) + "\n";
+  if (!s.description.empty()) out += "description: " + quoted(s.description) + "\n";
+  out += "seed: " + std::to_string(s.seed) + "\n";
+  if (s.stop) out += "stop: " + dur(double(*s.stop)) + "\n";
+  out += "machine:\n";
+  out += "  cores: " + std::to_string(s.machine.cores) + "\n";
+  out += "  threads_per_core: " + std::to_string(s.machine.threads_per_core) + "\n";
+  out += "  smt_throughput: " + format_double(s.machine.smt_throughput) + "\n";
+  out += "os:\n";
+  out += "  timeslice: " + dur(double(s.os.timeslice)) + "\n";
+  out += "  wakeup_latency: " + dist_text(s.os.wakeup_latency) + "\n";
+  out += "  context_switch: " + dur(double(s.os.context_switch)) + "\n";
+  out += "  wakeup_preemption: " + b(s.os.wakeup_preemption) + "\n";
+  out += "  wakeup_granularity: " + dur(double(s.os.wakeup_granularity)) + "\n";
+  out += "  sleeper_credit: " + dur(double(s.os.sleeper_credit)) + "\n";
+  out += "interpreter:  # " + std::string(models::gil_kind_name(s.gil.kind)) + "\n";
+  out += "  version: " + quoted(s.gil.version) + "\n";
+  out += "  waiter_choice: " + std::string(choice_name(s.gil.waiter_choice)) + "\n";
+  switch (s.gil.kind) {
+    case models::GilKind::SwitchInterval:
+      out += "  switch_interval: " + dur(double(s.gil.switch_interval)) + "\n";
+      out += "  check_gap: " + dur(double(s.gil.check_gap)) + "\n";
+      out += "  force_switching: " + b(s.gil.force_switching) + "\n";
+      break;
+    case models::GilKind::Tick:
+      out += "  check_interval: " + std::to_string(s.gil.check_interval) + "\n";
+      out += "  tick_cost: " + dur(double(s.gil.tick_cost)) + "\n";
+      out += "  release_syscall: " + dur(double(s.gil.release_syscall)) + "\n";
+      out += "  failed_acquire: " + dur(double(s.gil.failed_acquire)) + "\n";
+      break;
+    case models::GilKind::None:
+      out += "  bytecode_overhead: " + format_double(s.gil.bytecode_overhead) + "\n";
+      break;
+  }
+  out += "threads:\n";
+  for (const models::ThreadGroup& g : s.groups) {
+    out += "  - name: " + quoted(g.name) + "\n";
+    out += "    count: " + std::to_string(g.count) + "\n";
+    out += "    start: " + dist_text(g.start) + "\n";
+    out += "    program:\n";
+    steps_text(g.program, "      ", out);
+  }
+  return out;
+}
+
+}  // namespace gilsim::app

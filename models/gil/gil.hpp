@@ -1,0 +1,121 @@
+// The GIL policy: the one interface in gilsim with several implementations, because the
+// mechanism really differs between CPython versions:
+//   TickGil            CPython <= 3.1: release and re-take every `check_interval` ticks
+//   SwitchIntervalGil  CPython 3.2+ GIL builds: timed waits, drop requests, forced switching
+//   NoGil              free-threaded builds (3.13t and later): no lock at all
+// Differences inside one mechanism (the switch interval, the check-point spacing of 3.10+
+// against 3.9) are data in GilSpec, filled from the version table (versions.cpp).
+//
+// Protocol. A thread calls take/drop/check_point while it is on a CPU. A call returning true
+// completed at once; false means the thread is now inside the policy (blocked on a condition,
+// or running lock code), and the policy calls GilHost::done(t) when the operation completes.
+// While inside, the host forwards the thread's scheduling events to on_running/on_sys_done.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "models/ids.hpp"
+#include "sim/rng.hpp"
+#include "sim/simulator.hpp"
+
+namespace gilsim::models {
+
+enum class GilKind : std::uint8_t { Tick, SwitchInterval, None };
+/// Which waiter one signal wakes (the OS decides in reality; see gil-mechanics.md 1.5).
+enum class WaiterChoice : std::uint8_t { Random, Fifo, Lifo };
+
+struct GilSpec {
+  std::string version;
+  GilKind kind = GilKind::SwitchInterval;
+  WaiterChoice waiter_choice = WaiterChoice::Random;
+  // Switch-interval GIL (3.2+).
+  sim::Time switch_interval = 5 * sim::kMillisecond;
+  sim::Time check_gap = 500;       ///< bytecode work between eval-breaker check points
+  bool force_switching = true;
+  // Tick GIL (<= 3.1).
+  std::int64_t check_interval = 100;  ///< ticks between release/re-take
+  sim::Time tick_cost = 40;           ///< bytecode work per tick
+  sim::Time release_syscall = 5 * sim::kMicrosecond;  ///< holder's cost when a release wakes a waiter
+  sim::Time failed_acquire = 3 * sim::kMicrosecond;   ///< a woken waiter's cost when it loses
+  // Free-threaded.
+  double bytecode_overhead = 0.06;  ///< slowdown of bytecode against a GIL build (PEP 703: 6%)
+};
+
+struct GilStats {
+  std::uint64_t acquisitions = 0;
+  std::uint64_t switches = 0;         ///< acquisitions by a thread other than the last holder
+  std::uint64_t drop_requests = 0;    ///< switch-interval GIL: requests posted
+  std::uint64_t forced_switches = 0;  ///< drops that waited for another thread to take over
+  std::uint64_t failed_acquisitions = 0;  ///< tick GIL: woken waiters that lost the race
+  std::uint64_t wake_syscalls = 0;        ///< tick GIL: releases that woke a sleeping waiter
+};
+
+/// The narrow way back from a policy into the simulated world (easy to fake in tests).
+class GilHost {
+ public:
+  virtual ~GilHost() = default;
+  virtual sim::Simulator& sim() = 0;
+  /// The thread's own random stream.
+  virtual sim::Rng& rng(ThreadId t) = 0;
+  /// The running thread blocks on a GIL condition (leaves its CPU).
+  virtual void block(ThreadId t) = 0;
+  /// A blocked thread becomes runnable; on_running(t) follows once it is on a CPU.
+  virtual void wake(ThreadId t) = 0;
+  /// The running thread spends `work` of CPU in the kernel; on_sys_done(t) follows.
+  virtual void run_sys(ThreadId t, std::int64_t work) = 0;
+  /// The thread's pending take/drop/check_point has completed.
+  virtual void done(ThreadId t) = 0;
+  /// Asks the holder to reach an eval-breaker check point after at most `within` more work of
+  /// bytecode (a C call in progress checks when it returns).
+  virtual void request_check(ThreadId holder, std::int64_t within) = 0;
+  /// Sets the holder's next check point `after` work of bytecode from now (tick counting).
+  virtual void reset_check(ThreadId holder, std::int64_t after) = 0;
+  virtual bool is_running(ThreadId t) const = 0;
+};
+
+class GilPolicy {
+ public:
+  virtual ~GilPolicy() = default;
+  /// take_gil: true if the thread holds the GIL on return.
+  virtual bool take(ThreadId t) = 0;
+  /// drop_gil (blocking call, GIL-releasing C code, or `final` at thread exit): true if done.
+  virtual bool drop(ThreadId t, bool final) = 0;
+  /// The holder reached a check point that was due: true if it may simply go on.
+  virtual bool check_point(ThreadId t) = 0;
+  virtual void on_running(ThreadId t) = 0;
+  virtual void on_sys_done(ThreadId t) = 0;
+  /// Multiplier on bytecode work (free-threaded overhead); 1 for GIL builds.
+  virtual double bytecode_factor() const { return 1.0; }
+  virtual const GilStats& stats() const = 0;
+};
+
+std::unique_ptr<GilPolicy> make_gil(const GilSpec& spec, GilHost& host, int threads);
+
+/// The threads waiting on one condition, and the rule for which one a signal wakes.
+class WaiterSet {
+ public:
+  WaiterSet(WaiterChoice choice, int threads);
+  void add(ThreadId t);
+  void remove(ThreadId t);
+  bool contains(ThreadId t) const { return pos_[t] != kAbsent; }
+  bool empty() const { return size_ == 0; }
+  std::size_t size() const { return size_; }
+  /// Removes and returns the waiter one signal wakes.
+  ThreadId pick(sim::Rng& rng);
+
+ private:
+  static constexpr std::uint32_t kAbsent = 0xFFFFFFFF;
+  WaiterChoice choice_;
+  std::size_t size_ = 0;
+  // Random: `items_` unordered (swap-remove), pos_ = index. Fifo/Lifo: a doubly linked list in
+  // arrival order through prev_/next_, pos_ = 0 when present.
+  std::vector<ThreadId> items_;
+  std::vector<std::uint32_t> pos_;
+  std::vector<ThreadId> prev_, next_;
+  ThreadId head_ = kNoThread, tail_ = kNoThread;
+};
+
+}  // namespace gilsim::models

@@ -1,0 +1,134 @@
+#include "models/gil/switch_interval_gil.hpp"
+
+#include <stdexcept>
+
+namespace gilsim::models {
+
+SwitchIntervalGil::SwitchIntervalGil(const GilSpec& spec, GilHost& host, int threads)
+    : spec_(spec),
+      host_(host),
+      rng_(host.sim().stream("gil")),
+      cond_(spec.waiter_choice, threads),
+      switch_cond_(WaiterChoice::Fifo, threads),
+      waiters_(std::size_t(threads)) {
+  if (spec_.switch_interval < 1) spec_.switch_interval = 1;  // interval = max(interval, 1)
+}
+
+void SwitchIntervalGil::acquire(ThreadId t) {
+  locked_ = true;
+  holder_ = t;
+  ++stats_.acquisitions;
+  if (last_holder_ != t) {
+    last_holder_ = t;
+    ++switch_number_;
+    ++stats_.switches;
+  }
+  // COND_SIGNAL(switch_cond): releases a thread waiting in FORCE_SWITCHING.
+  const ThreadId dropper = switch_cond_.pick(rng_);
+  if (dropper != kNoThread) {
+    waiters_[dropper].phase = Phase::SwitchWaking;
+    host_.wake(dropper);
+  }
+  drop_request_ = false;  // take_gil resets the request it may have been answering
+  host_.reset_check(t, sim::kNever);
+}
+
+bool SwitchIntervalGil::take(ThreadId t) {
+  if (!locked_) {
+    acquire(t);
+    return true;
+  }
+  wait(t);
+  return false;
+}
+
+void SwitchIntervalGil::wait(ThreadId t) {
+  Waiter& w = waiters_[t];
+  w.phase = Phase::Cond;
+  w.timed_out = false;
+  w.saved_switch = switch_number_;
+  w.timer = host_.sim().after(spec_.switch_interval, [this, t] { on_timeout(t); });
+  cond_.add(t);
+  host_.block(t);
+}
+
+void SwitchIntervalGil::on_timeout(ThreadId t) {
+  Waiter& w = waiters_[t];
+  w.timer = {};
+  cond_.remove(t);
+  w.phase = Phase::CondWaking;
+  w.timed_out = true;
+  host_.wake(t);
+}
+
+void SwitchIntervalGil::signal_cond() {
+  const ThreadId t = cond_.pick(rng_);
+  if (t == kNoThread) return;  // a signal with no waiter is lost
+  Waiter& w = waiters_[t];
+  host_.sim().cancel(w.timer);
+  w.phase = Phase::CondWaking;
+  w.timed_out = false;
+  host_.wake(t);
+}
+
+void SwitchIntervalGil::post_drop_request() {
+  if (drop_request_) return;
+  drop_request_ = true;
+  ++stats_.drop_requests;
+  // The request lands at a uniformly random point between two check points of the holder.
+  const auto gap = std::int64_t(host_.rng(holder_).uniform01() * double(spec_.check_gap));
+  host_.request_check(holder_, gap);
+}
+
+void SwitchIntervalGil::on_running(ThreadId t) {
+  Waiter& w = waiters_[t];
+  if (w.phase == Phase::SwitchWaking) {
+    w.phase = Phase::Idle;
+    if (w.retake) {
+      w.retake = false;
+      if (!take(t)) return;
+    }
+    host_.done(t);
+    return;
+  }
+  if (w.phase != Phase::CondWaking) throw std::logic_error("GIL: unexpected wake-up");
+  if (!locked_) {
+    w.phase = Phase::Idle;
+    acquire(t);
+    host_.done(t);
+    return;
+  }
+  if (w.timed_out && switch_number_ == w.saved_switch) post_drop_request();
+  wait(t);
+}
+
+void SwitchIntervalGil::on_sys_done(ThreadId) {
+  throw std::logic_error("switch-interval GIL runs no kernel bursts");
+}
+
+bool SwitchIntervalGil::drop(ThreadId t, bool final) {
+  last_holder_ = t;
+  locked_ = false;
+  holder_ = kNoThread;
+  signal_cond();
+  if (spec_.force_switching && drop_request_ && !final && last_holder_ == t) {
+    drop_request_ = false;
+    waiters_[t].phase = Phase::Switch;
+    ++stats_.forced_switches;
+    switch_cond_.add(t);
+    host_.block(t);
+    return false;
+  }
+  return true;
+}
+
+bool SwitchIntervalGil::check_point(ThreadId t) {
+  if (!drop_request_ || holder_ != t) return true;
+  // _Py_HandlePending: drop the GIL, then take it again ("other threads may run now").
+  waiters_[t].retake = true;
+  if (!drop(t, false)) return false;
+  waiters_[t].retake = false;
+  return take(t);
+}
+
+}  // namespace gilsim::models

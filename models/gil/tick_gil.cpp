@@ -1,0 +1,108 @@
+#include "models/gil/tick_gil.hpp"
+
+#include <stdexcept>
+
+
+namespace gilsim::models {
+
+TickGil::TickGil(const GilSpec& spec, GilHost& host, int threads)
+    : spec_(spec),
+      host_(host),
+      rng_(host.sim().stream("gil")),
+      sleepers_(spec.waiter_choice, threads),
+      waiters_(std::size_t(threads)) {}
+
+void TickGil::acquire(ThreadId t) {
+  locked_ = true;
+  holder_ = t;
+  waiters_[t].phase = Phase::Idle;
+  ++stats_.acquisitions;
+  if (last_holder_ != t) {
+    last_holder_ = t;
+    ++stats_.switches;
+  }
+  host_.reset_check(t, spec_.check_interval * spec_.tick_cost);
+}
+
+bool TickGil::take(ThreadId t) {
+  if (!locked_) {
+    acquire(t);
+    return true;
+  }
+  fail(t);
+  return false;
+}
+
+void TickGil::fail(ThreadId t) {
+  // sem_wait's slow path: the futex system call that puts the thread to sleep.
+  waiters_[t].phase = Phase::FailCost;
+  host_.run_sys(t, spec_.failed_acquire);
+}
+
+void TickGil::on_running(ThreadId t) {
+  if (waiters_[t].phase != Phase::Woken) throw std::logic_error("tick GIL: unexpected wake-up");
+  if (!locked_) {
+    acquire(t);
+    host_.done(t);
+    return;
+  }
+  ++stats_.failed_acquisitions;  // woken for nothing: the releaser got there first
+  fail(t);
+}
+
+void TickGil::on_sys_done(ThreadId t) {
+  Waiter& w = waiters_[t];
+  if (w.phase == Phase::FailCost) {
+    if (!locked_) {  // released meanwhile: the futex wait returns at once and the retry wins
+      acquire(t);
+      host_.done(t);
+      return;
+    }
+    w.phase = Phase::Sleeping;
+    sleepers_.add(t);
+    host_.block(t);
+    return;
+  }
+  if (w.phase != Phase::ReleaseCost) throw std::logic_error("tick GIL: unexpected kernel burst");
+  if (!w.retake) {
+    w.phase = Phase::Idle;
+    host_.done(t);
+    return;
+  }
+  w.retake = false;
+  if (!locked_) {
+    acquire(t);
+    host_.done(t);
+    return;
+  }
+  fail(t);
+}
+
+bool TickGil::release(ThreadId t) {
+  locked_ = false;
+  holder_ = kNoThread;
+  const ThreadId sleeper = sleepers_.pick(rng_);
+  if (sleeper == kNoThread) return true;
+  ++stats_.wake_syscalls;
+  // The releaser enters the kernel first, so the OS may preempt it there (lock still free).
+  waiters_[t].phase = Phase::ReleaseCost;
+  host_.run_sys(t, spec_.release_syscall);
+  waiters_[sleeper].phase = Phase::Woken;
+  host_.wake(sleeper);
+  return false;
+}
+
+bool TickGil::check_point(ThreadId t) {
+  waiters_[t].retake = true;
+  if (!release(t)) return false;
+  waiters_[t].retake = false;
+  acquire(t);  // nobody was sleeping: the re-acquire is immediate
+  return true;
+}
+
+bool TickGil::drop(ThreadId t, bool) {
+  waiters_[t].retake = false;
+  return release(t);
+}
+
+}  // namespace gilsim::models

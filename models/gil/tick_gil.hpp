@@ -1,0 +1,84 @@
+// The "old GIL" of CPython 2.x, 3.0 and 3.1 (Python/ceval.c, Python/thread_pthread.h;
+// gil-mechanics.md section 2).
+//
+// Notes about the model:
+// - The GIL is a plain lock (a POSIX semaphore on Linux) with no queue and no fairness.
+// - The holder counts ticks (about one heavy bytecode each, `tick_cost` of work); every
+//   `check_interval` ticks (default 100) it releases the lock and immediately re-acquires it:
+//   PyThread_release_lock(interpreter_lock); /* Other threads may run now */ acquire(...).
+// - A release with a thread sleeping on the lock wakes one (sem_post -> futex_wake): a system
+//   call that costs the releaser `release_syscall`, during which the lock is free.
+// - The woken thread needs the OS to run it (wake-up latency). When it finally tries, the
+//   releaser has usually re-acquired long ago: it fails, spends `failed_acquire` in the kernel
+//   and sleeps again, to be woken by the next release. On several cores this is the "GIL
+//   battle": system calls and CPU burnt for nothing, and threaded CPU-bound code slower than
+//   sequential. A waiter wins only when the lock really is free when it tries: the releaser is
+//   inside its system call, blocked, finished, or preempted by the OS at the release (on one
+//   core, wake-up preemption does exactly that).
+// - A blocking call releases the lock the same way and re-takes it afterwards.
+#pragma once
+
+#include <vector>
+
+#include "models/gil/gil.hpp"
+
+namespace gilsim::models {
+
+class TickGil final : public GilPolicy {
+ public:
+  TickGil(const GilSpec& spec, GilHost& host, int threads);
+
+  bool take(ThreadId t) override;
+  bool drop(ThreadId t, bool final) override;
+  bool check_point(ThreadId t) override;
+  void on_running(ThreadId t) override;
+  void on_sys_done(ThreadId t) override;
+  const GilStats& stats() const override { return stats_; }
+
+  bool locked() const { return locked_; }
+  ThreadId holder() const { return holder_; }
+
+ private:
+  enum class Phase : std::uint8_t { Idle, Sleeping, Woken, FailCost, ReleaseCost };
+  struct Waiter {
+    Phase phase = Phase::Idle;
+    bool retake = false;  // a check-point release: re-acquire after the release
+  };
+
+  void acquire(ThreadId t);
+  void fail(ThreadId t);
+  bool release(ThreadId t);
+
+  GilSpec spec_;
+  GilHost& host_;
+  sim::Rng rng_;
+  bool locked_ = false;
+  ThreadId holder_ = kNoThread;
+  ThreadId last_holder_ = kNoThread;
+  WaiterSet sleepers_;
+  std::vector<Waiter> waiters_;
+  GilStats stats_;
+};
+
+/// Free-threaded builds (3.13t, 3.14t; PEP 703): no GIL. Threads run bytecode in parallel,
+/// each slower by `bytecode_overhead` (biased reference counting, per-object locks).
+class NoGil final : public GilPolicy {
+ public:
+  explicit NoGil(const GilSpec& spec) : factor_(1.0 + spec.bytecode_overhead) {}
+  bool take(ThreadId) override {
+    ++stats_.acquisitions;
+    return true;
+  }
+  bool drop(ThreadId, bool) override { return true; }
+  bool check_point(ThreadId) override { return true; }
+  void on_running(ThreadId) override {}
+  void on_sys_done(ThreadId) override {}
+  double bytecode_factor() const override { return factor_; }
+  const GilStats& stats() const override { return stats_; }
+
+ private:
+  double factor_;
+  GilStats stats_;
+};
+
+}  // namespace gilsim::models

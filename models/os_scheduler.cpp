@@ -1,0 +1,284 @@
+#include "models/os_scheduler.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace gilsim::models {
+
+OsScheduler::OsScheduler(sim::Simulator& sim, const MachineSpec& machine, const OsSpec& spec,
+                         Client& client, std::vector<sim::Rng*> thread_rngs)
+    : sim_(sim),
+      spec_(spec),
+      client_(client),
+      machine_(sim, machine, *this),
+      tasks_(thread_rngs.size()),
+      cpus_(std::size_t(machine.logical_cpus())),
+      rngs_(std::move(thread_rngs)) {}
+
+namespace {
+bool on_cpu(TimeCat cat) {
+  return cat == TimeCat::Cpu || cat == TimeCat::Native || cat == TimeCat::Sys;
+}
+}  // namespace
+
+void OsScheduler::account(Task& task, TimeCat next) {
+  const sim::Time now = sim_.now();
+  const sim::Time elapsed = now - task.since;
+  task.split[std::size_t(task.cat)] += elapsed;
+  if (on_cpu(task.cat)) task.vruntime += elapsed;
+  task.since = now;
+  task.cat = next;
+}
+
+sim::Time OsScheduler::vruntime_now(const Task& task) const {
+  return task.vruntime + (on_cpu(task.cat) ? sim_.now() - task.since : 0);
+}
+
+void OsScheduler::update_min_vruntime() {
+  sim::Time lowest = sim::kNever;
+  for (const CpuSlot& slot : cpus_) {
+    if (slot.thread == kNoThread) continue;
+    const Task& k = tasks_[slot.thread];
+    if (k.state == State::Running) lowest = std::min(lowest, vruntime_now(k));
+  }
+  if (!run_queue_.empty()) lowest = std::min(lowest, run_queue_.begin()->first);
+  if (lowest != sim::kNever && lowest > min_vruntime_) min_vruntime_ = lowest;
+}
+
+ThreadId OsScheduler::pop_queue() {
+  const ThreadId t = run_queue_.begin()->second;
+  run_queue_.erase(run_queue_.begin());
+  return t;
+}
+
+const TimeSplit& OsScheduler::split(ThreadId t) {
+  Task& k = tasks_[t];
+  if (k.state != State::Exited) account(k, k.cat);
+  return k.split;
+}
+
+void OsScheduler::set_wait_cat(ThreadId t, TimeCat cat) {
+  Task& k = tasks_[t];
+  k.wait_cat = cat;
+  if (k.state == State::Waking || k.state == State::Queued) account(k, cat);
+}
+
+CpuId OsScheduler::pick_idle_cpu() const {
+  const auto tpc = CpuId(machine_.threads_per_core());
+  CpuId fallback = kNoCpu;
+  for (CpuId c = 0; c < CpuId(cpus_.size()); ++c) {
+    if (cpus_[c].thread != kNoThread) continue;
+    if (fallback == kNoCpu) fallback = c;
+    // Prefer a CPU whose whole core is free (no sibling running or about to run).
+    const CpuId first = c - c % tpc;
+    bool core_free = true;
+    for (CpuId s = first; s < first + tpc; ++s) core_free = core_free && cpus_[s].thread == kNoThread;
+    if (core_free) return c;
+  }
+  return fallback;
+}
+
+CpuId OsScheduler::pick_victim(sim::Time wakee_vruntime) const {
+  CpuId best = kNoCpu;
+  sim::Time best_lead = -1;
+  for (CpuId c = 0; c < CpuId(cpus_.size()); ++c) {
+    const ThreadId t = cpus_[c].thread;
+    if (t == kNoThread) continue;
+    const Task& k = tasks_[t];
+    // Only a thread in the middle of a burst can be preempted; one that is deciding what to do
+    // next (no burst) is inside the kernel or a lock call and reaches a burst at once.
+    if (k.state != State::Running || (!k.switching && !k.has_burst)) continue;
+    const sim::Time lead = vruntime_now(k) - wakee_vruntime;
+    if (lead >= spec_.wakeup_granularity && lead > best_lead) {
+      best = c;
+      best_lead = lead;
+    }
+  }
+  return best;
+}
+
+void OsScheduler::wake(ThreadId t) {
+  Task& k = tasks_[t];
+  if (k.state != State::Blocked) throw std::logic_error("waking a thread that is not blocked");
+  account(k, k.wait_cat);
+  update_min_vruntime();
+  k.vruntime = std::max(k.vruntime, min_vruntime_ - spec_.sleeper_credit);
+  const CpuId cpu = pick_idle_cpu();
+  if (cpu != kNoCpu) {
+    k.state = State::Waking;
+    k.cpu = cpu;
+    cpus_[cpu].thread = t;
+    const sim::Time latency = spec_.wakeup_latency.sample(*rngs_[t]);
+    k.wake_event = sim_.after(latency, [this, t] { dispatch(t, tasks_[t].cpu); });
+    return;
+  }
+  if (spec_.wakeup_preemption) {
+    const CpuId victim = pick_victim(k.vruntime);
+    if (victim != kNoCpu) {
+      preempt(victim);
+      dispatch(t, victim);
+      return;
+    }
+  }
+  enqueue(t);
+}
+
+void OsScheduler::dispatch(ThreadId t, CpuId cpu) {
+  Task& k = tasks_[t];
+  k.state = State::Running;
+  k.cpu = cpu;
+  k.on_cpu_since = sim_.now();
+  k.wake_event = {};
+  cpus_[cpu].thread = t;
+  machine_.occupy(cpu);
+  ++switches_;
+  if (!run_queue_.empty()) arm_slice(cpu);
+  if (spec_.context_switch > 0) {
+    k.switching = true;
+    account(k, TimeCat::Sys);
+    machine_.start_burst(cpu, spec_.context_switch);
+    return;
+  }
+  if (k.has_burst) {
+    account(k, k.burst_cat);
+    machine_.start_burst(cpu, k.burst_left);
+    return;
+  }
+  account(k, TimeCat::Sys);
+  client_.on_running(t);
+}
+
+void OsScheduler::on_burst_done(CpuId cpu) {
+  const ThreadId t = cpus_[cpu].thread;
+  Task& k = tasks_[t];
+  if (k.switching) {
+    k.switching = false;
+    if (k.has_burst) {
+      account(k, k.burst_cat);
+      machine_.start_burst(cpu, k.burst_left);
+    } else {
+      client_.on_running(t);
+    }
+    return;
+  }
+  k.has_burst = false;
+  k.burst_left = 0;
+  account(k, TimeCat::Sys);  // no time passes until the client starts a burst or blocks
+  client_.on_burst_done(t);
+}
+
+void OsScheduler::run_burst(ThreadId t, TimeCat cat, std::int64_t work) {
+  Task& k = tasks_[t];
+  if (k.state != State::Running || k.has_burst || k.switching) {
+    throw std::logic_error("run_burst on a thread that is not running idle");
+  }
+  k.has_burst = true;
+  k.burst_cat = cat;
+  k.burst_left = work;
+  account(k, cat);
+  machine_.start_burst(k.cpu, work);
+}
+
+std::int64_t OsScheduler::burst_left(ThreadId t) {
+  Task& k = tasks_[t];
+  if (!k.has_burst) return 0;
+  if (k.state == State::Running && !k.switching) return machine_.burst_left(k.cpu);
+  return k.burst_left;
+}
+
+void OsScheduler::trim_burst(ThreadId t, std::int64_t left) {
+  Task& k = tasks_[t];
+  if (!k.has_burst) return;
+  if (k.state == State::Running && !k.switching) {
+    machine_.trim_burst(k.cpu, left);
+  } else if (left < k.burst_left) {
+    k.burst_left = left < 0 ? 0 : left;
+  }
+}
+
+void OsScheduler::block(ThreadId t, TimeCat cat) {
+  Task& k = tasks_[t];
+  if (k.state != State::Running || k.has_burst) throw std::logic_error("blocking a busy thread");
+  account(k, cat);
+  k.state = State::Blocked;
+  const CpuId cpu = k.cpu;
+  k.cpu = kNoCpu;
+  release_cpu(cpu);
+}
+
+void OsScheduler::exit(ThreadId t) {
+  Task& k = tasks_[t];
+  if (k.state != State::Running || k.has_burst) throw std::logic_error("exiting a busy thread");
+  account(k, k.cat);
+  k.state = State::Exited;
+  const CpuId cpu = k.cpu;
+  k.cpu = kNoCpu;
+  release_cpu(cpu);
+}
+
+void OsScheduler::preempt(CpuId cpu) {
+  const ThreadId t = cpus_[cpu].thread;
+  Task& k = tasks_[t];
+  if (!k.switching && !k.has_burst) throw std::logic_error("preempting a thread between bursts");
+  if (k.switching) {
+    machine_.stop_burst(cpu);  // the switch is redone when the thread runs again
+    k.switching = false;
+  } else if (k.has_burst) {
+    k.burst_left = machine_.stop_burst(cpu);
+  }
+  ++preemptions_;
+  sim_.cancel(cpus_[cpu].slice);
+  cpus_[cpu].thread = kNoThread;
+  k.cpu = kNoCpu;
+  account(k, k.wait_cat);
+  enqueue(t);
+}
+
+void OsScheduler::release_cpu(CpuId cpu) {
+  sim_.cancel(cpus_[cpu].slice);
+  cpus_[cpu].thread = kNoThread;
+  if (run_queue_.empty()) {
+    machine_.vacate(cpu);
+    return;
+  }
+  dispatch(pop_queue(), cpu);
+}
+
+void OsScheduler::enqueue(ThreadId t) {
+  Task& k = tasks_[t];
+  k.state = State::Queued;
+  const bool was_empty = run_queue_.empty();
+  run_queue_.emplace(k.vruntime, t);
+  if (was_empty) arm_slices();
+}
+
+void OsScheduler::arm_slices() {
+  for (CpuId c = 0; c < CpuId(cpus_.size()); ++c) {
+    const ThreadId t = cpus_[c].thread;
+    if (t != kNoThread && tasks_[t].state == State::Running) arm_slice(c);
+  }
+}
+
+void OsScheduler::arm_slice(CpuId cpu) {
+  CpuSlot& slot = cpus_[cpu];
+  if (sim_.pending(slot.slice)) return;
+  const sim::Time end = tasks_[slot.thread].on_cpu_since + spec_.timeslice;
+  slot.slice = sim_.at(end > sim_.now() ? end : sim_.now(), [this, cpu] { slice_expired(cpu); });
+}
+
+void OsScheduler::slice_expired(CpuId cpu) {
+  CpuSlot& slot = cpus_[cpu];
+  slot.slice = {};
+  if (run_queue_.empty()) return;
+  Task& k = tasks_[slot.thread];
+  if (run_queue_.begin()->first >= vruntime_now(k)) {
+    // Still the fairest choice: it keeps the CPU for another slice.
+    k.on_cpu_since = sim_.now();
+    arm_slice(cpu);
+    return;
+  }
+  preempt(cpu);
+  dispatch(pop_queue(), cpu);
+}
+
+}  // namespace gilsim::models

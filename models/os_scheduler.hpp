@@ -1,0 +1,130 @@
+// The operating system's CPU scheduler, reduced to what changes GIL behaviour.
+//
+// Model (after Linux CFS, gil-mechanics.md section 6):
+// - A thread is Blocked (I/O, sleep, a lock), Waking (wake-up latency elapsing on a reserved
+//   idle CPU), Queued (runnable) or Running on one logical CPU.
+// - Fairness is by virtual runtime: the CPU time a thread has used. The run queue is ordered by
+//   it. A thread that wakes is placed no further back than `sleeper_credit` behind the smallest
+//   virtual runtime of the runnable threads, so sleepers get ahead but cannot bank time.
+// - A woken thread goes to an idle logical CPU, preferring one whose whole core is idle
+//   (spreading before doubling up on hyperthreads), and starts there after `wakeup_latency`.
+// - With no idle CPU it preempts at once the running thread with the largest virtual runtime
+//   if that leads its own by at least `wakeup_granularity` (wake-up preemption); otherwise it
+//   joins the run queue.
+// - While threads are queued, a running thread is switched out after `timeslice` on its CPU if
+//   a queued thread has a smaller virtual runtime.
+// - Every time a thread is put on a CPU it first spends `context_switch` there (kernel time).
+// - A burst preempted part-way keeps its remaining work and resumes when the thread runs again.
+// The scheduler also keeps each thread's time split (see TimeCat).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <set>
+#include <utility>
+#include <vector>
+
+#include "models/ids.hpp"
+#include "models/machine.hpp"
+#include "sim/distribution.hpp"
+
+namespace gilsim::models {
+
+struct OsSpec {
+  sim::Time timeslice = 4 * sim::kMillisecond;
+  sim::Dist wakeup_latency = sim::Dist::constant(20 * sim::kMicrosecond);
+  sim::Time context_switch = 2 * sim::kMicrosecond;
+  bool wakeup_preemption = true;
+  sim::Time wakeup_granularity = 1 * sim::kMillisecond;
+  sim::Time sleeper_credit = 3 * sim::kMillisecond;
+};
+
+/// Per-thread time split, in nanoseconds, indexed by TimeCat.
+using TimeSplit = std::array<sim::Time, kTimeCats>;
+
+class OsScheduler : private Machine::Listener {
+ public:
+  /// What the scheduler tells the thread it runs.
+  struct Client {
+    virtual ~Client() = default;
+    /// The thread is on a CPU and has no burst to resume: it decides what to do next.
+    virtual void on_running(ThreadId t) = 0;
+    /// The thread's burst finished (the thread is still on its CPU).
+    virtual void on_burst_done(ThreadId t) = 0;
+  };
+
+  OsScheduler(sim::Simulator& sim, const MachineSpec& machine, const OsSpec& spec, Client& client,
+              std::vector<sim::Rng*> thread_rngs);
+
+  /// A blocked (or not yet started) thread becomes runnable.
+  void wake(ThreadId t);
+  /// The running thread blocks; `cat` says how its blocked time is counted (Io or GilWait).
+  void block(ThreadId t, TimeCat cat);
+  /// The running thread ends.
+  void exit(ThreadId t);
+  /// The running thread, with no burst, starts a burst of `work` solo-ns counted as `cat`.
+  void run_burst(ThreadId t, TimeCat cat, std::int64_t work);
+  /// Work left in the thread's current or suspended burst, settled to now; 0 if none.
+  std::int64_t burst_left(ThreadId t);
+  /// Shortens the thread's current or suspended burst to at most `left` solo-ns.
+  void trim_burst(ThreadId t, std::int64_t left);
+  /// How the thread's time counts while it is runnable but not running (GilWait or CpuWait).
+  void set_wait_cat(ThreadId t, TimeCat cat);
+
+  bool running(ThreadId t) const { return tasks_[t].state == State::Running; }
+  const TimeSplit& split(ThreadId t);  ///< settled to now
+  const Machine& machine() const { return machine_; }
+  std::uint64_t context_switches() const { return switches_; }
+  std::uint64_t preemptions() const { return preemptions_; }
+
+ private:
+  enum class State : std::uint8_t { Blocked, Waking, Queued, Running, Exited };
+  struct Task {
+    State state = State::Blocked;
+    CpuId cpu = kNoCpu;
+    TimeCat cat = TimeCat::CpuWait;       // what the time since `since` counts as
+    TimeCat wait_cat = TimeCat::CpuWait;  // category while Waking or Queued
+    TimeCat burst_cat = TimeCat::Cpu;
+    bool has_burst = false;               // a burst is running or suspended
+    bool switching = false;               // the context switch is in progress
+    std::int64_t burst_left = 0;          // suspended burst work
+    sim::Time since = 0;
+    sim::Time on_cpu_since = 0;
+    sim::Time vruntime = 0;               // CPU time used, as of `since`
+    sim::EventId wake_event;
+    TimeSplit split{};
+  };
+  struct CpuSlot {
+    ThreadId thread = kNoThread;  // running or reserved (Waking) thread
+    sim::EventId slice;
+  };
+
+  void on_burst_done(CpuId cpu) override;
+  void account(Task& task, TimeCat next);
+  sim::Time vruntime_now(const Task& task) const;
+  void update_min_vruntime();
+  ThreadId pop_queue();
+  CpuId pick_idle_cpu() const;
+  CpuId pick_victim(sim::Time wakee_vruntime) const;
+  void dispatch(ThreadId t, CpuId cpu);
+  void preempt(CpuId cpu);
+  void release_cpu(CpuId cpu);
+  void enqueue(ThreadId t);
+  void arm_slices();
+  void arm_slice(CpuId cpu);
+  void slice_expired(CpuId cpu);
+
+  sim::Simulator& sim_;
+  OsSpec spec_;
+  Client& client_;
+  Machine machine_;
+  std::vector<Task> tasks_;
+  std::vector<CpuSlot> cpus_;
+  std::vector<sim::Rng*> rngs_;
+  std::set<std::pair<sim::Time, ThreadId>> run_queue_;  // by virtual runtime, then id
+  sim::Time min_vruntime_ = 0;
+  std::uint64_t switches_ = 0;
+  std::uint64_t preemptions_ = 0;
+};
+
+}  // namespace gilsim::models

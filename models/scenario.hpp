@@ -1,0 +1,41 @@
+// A scenario as plain values: the machine, the OS, the interpreter's GIL and the thread groups.
+// The application layer builds it from YAML; tests build it directly.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "models/gil/gil.hpp"
+#include "models/machine.hpp"
+#include "models/os_scheduler.hpp"
+#include "models/program.hpp"
+
+namespace gilsim::models {
+
+struct ThreadGroup {
+  std::string name;
+  int count = 1;
+  sim::Dist start = sim::Dist::constant(0);  ///< start offset, sampled per thread
+  Program program;
+};
+
+struct Scenario {
+  std::string name;
+  std::string description;
+  std::uint64_t seed = 1;
+  std::optional<sim::Time> stop;  ///< end of the simulated span; required for endless loops
+  MachineSpec machine;
+  OsSpec os;
+  GilSpec gil;
+  std::vector<ThreadGroup> groups;
+
+  int thread_count() const {
+    int n = 0;
+    for (const ThreadGroup& g : groups) n += g.count;
+    return n;
+  }
+};
+
+}  // namespace gilsim::models

@@ -1,0 +1,80 @@
+#include "models/world.hpp"
+
+#include <algorithm>
+
+namespace gilsim::models {
+
+World::World(sim::Simulator& sim, const Scenario& scenario) : sim_(sim), scenario_(scenario) {
+  const int n = scenario.thread_count();
+  rngs_.reserve(std::size_t(n));
+  result_.groups.resize(scenario.groups.size());
+  for (std::size_t g = 0; g < scenario.groups.size(); ++g) {
+    const ThreadGroup& group = scenario.groups[g];
+    code_.push_back(compile(group.program));
+    result_.groups[g].name = group.name;
+    result_.groups[g].count = group.count;
+    for (int i = 0; i < group.count; ++i) {
+      group_of_.push_back(int(g));
+      rngs_.push_back(sim.stream("thread/" + group.name + "/" + std::to_string(i)));
+    }
+  }
+  std::vector<sim::Rng*> rng_ptrs;
+  for (sim::Rng& r : rngs_) rng_ptrs.push_back(&r);
+  OsScheduler::Client& client = *this;
+  os_ = std::make_unique<OsScheduler>(sim, scenario.machine, scenario.os, client, rng_ptrs);
+  gil_ = make_gil(scenario.gil, *this, n);
+  for (ThreadId t = 0; t < ThreadId(n); ++t) {
+    GroupResult& gr = result_.groups[std::size_t(group_of_[t])];
+    PyThread::Sinks sinks{&gr.gil_wait, &result_.gil_wait, &gr.io_resume};
+    threads_.push_back(std::make_unique<PyThread>(t, code_[std::size_t(group_of_[t])], sim, *os_,
+                                                  *gil_, rngs_[t], sinks));
+  }
+}
+
+RunResult World::run() {
+  for (ThreadId t = 0; t < ThreadId(threads_.size()); ++t) {
+    const ThreadGroup& group = scenario_.groups[std::size_t(group_of_[t])];
+    threads_[t]->start(group.start.sample(rngs_[t]));
+  }
+  const sim::Time horizon = scenario_.stop.value_or(sim::kNever);
+  sim_.run_until(horizon);
+
+  RunResult& r = result_;
+  r.seed = sim_.seed();
+  bool all_finished = true;
+  sim::Time last_finish = 0;
+  for (ThreadId t = 0; t < ThreadId(threads_.size()); ++t) {
+    PyThread& th = *threads_[t];
+    GroupResult& gr = r.groups[std::size_t(group_of_[t])];
+    const TimeSplit& split = os_->split(t);
+    for (int c = 0; c < kTimeCats; ++c) gr.split[std::size_t(c)] += split[std::size_t(c)];
+    gr.serial += th.serial_progress();
+    if (th.finished()) {
+      ++gr.finished;
+      gr.finish = std::max(gr.finish, th.finish_time());
+      last_finish = std::max(last_finish, th.finish_time());
+    } else {
+      all_finished = false;
+      gr.finish = sim_.now();
+    }
+  }
+  r.stopped = !all_finished;
+  r.makespan = all_finished ? last_finish : sim_.now();
+  for (const GroupResult& gr : r.groups) r.serial += gr.serial;
+  r.logical_cpus = scenario_.machine.logical_cpus();
+  r.cpu_busy = os_->machine().busy_time();
+  r.gil = gil_->stats();
+  r.events = sim_.events_fired();
+  r.context_switches = os_->context_switches();
+  r.preemptions = os_->preemptions();
+  r.peak_queue = sim_.queue_slots();
+  return r;
+}
+
+RunResult simulate(const Scenario& scenario, std::uint64_t seed) {
+  sim::Simulator sim(seed);
+  World world(sim, scenario);
+  return world.run();
+}
+
+}  // namespace gilsim::models

@@ -1,0 +1,61 @@
+// One run, assembled: the machine and OS scheduler, the interpreter's GIL and the Python
+// threads, wired together by ids. World is the GIL's host and the scheduler's client; it
+// owns every model of the run and nothing outlives it.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "models/gil/gil.hpp"
+#include "models/os_scheduler.hpp"
+#include "models/py_thread.hpp"
+#include "models/result.hpp"
+#include "models/scenario.hpp"
+
+namespace gilsim::models {
+
+class World final : private GilHost, private OsScheduler::Client {
+ public:
+  World(sim::Simulator& sim, const Scenario& scenario);
+  World(const World&) = delete;
+  World& operator=(const World&) = delete;
+
+  /// Runs to the scenario's stop time (or until every thread has finished) and reports.
+  RunResult run();
+
+  const GilPolicy& gil() const { return *gil_; }
+  OsScheduler& os() { return *os_; }
+  PyThread& thread(ThreadId t) { return *threads_[t]; }
+
+ private:
+  // GilHost
+  sim::Simulator& sim() override { return sim_; }
+  sim::Rng& rng(ThreadId t) override { return rngs_[t]; }
+  void block(ThreadId t) override { os_->block(t, TimeCat::GilWait); }
+  void wake(ThreadId t) override { os_->wake(t); }
+  void run_sys(ThreadId t, std::int64_t work) override { os_->run_burst(t, TimeCat::Sys, work); }
+  void done(ThreadId t) override { threads_[t]->gil_done(); }
+  void request_check(ThreadId t, std::int64_t within) override {
+    threads_[t]->request_check(within);
+  }
+  void reset_check(ThreadId t, std::int64_t after) override { threads_[t]->reset_check(after); }
+  bool is_running(ThreadId t) const override { return os_->running(t); }
+  // OsScheduler::Client
+  void on_running(ThreadId t) override { threads_[t]->on_running(); }
+  void on_burst_done(ThreadId t) override { threads_[t]->on_burst_done(); }
+
+  sim::Simulator& sim_;
+  const Scenario& scenario_;
+  std::vector<std::vector<Instr>> code_;  // per group
+  std::vector<int> group_of_;             // per thread
+  std::vector<sim::Rng> rngs_;            // per thread, stream "thread/<group>/<index>"
+  std::unique_ptr<OsScheduler> os_;
+  std::unique_ptr<GilPolicy> gil_;
+  std::vector<std::unique_ptr<PyThread>> threads_;
+  RunResult result_;
+};
+
+/// Builds a World for the scenario with the given seed and runs it.
+RunResult simulate(const Scenario& scenario, std::uint64_t seed);
+
+}  // namespace gilsim::models

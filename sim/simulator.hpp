@@ -1,0 +1,57 @@
+// The engine: a clock, the future event set and the run loop. It knows nothing about Python,
+// CPUs or locks. There is no global state: a Simulator is a value, and any number of them can
+// run in one process (a sweep, a test suite).
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "sim/callback.hpp"
+#include "sim/event_queue.hpp"
+#include "sim/rng.hpp"
+#include "sim/time.hpp"
+
+namespace gilsim::sim {
+
+class Simulator {
+ public:
+  explicit Simulator(std::uint64_t seed) : seed_(seed) {}
+  Simulator(const Simulator&) = delete;
+  Simulator& operator=(const Simulator&) = delete;
+
+  Time now() const { return now_; }
+  std::uint64_t seed() const { return seed_; }
+
+  /// Schedules fn at absolute time t. Throws std::logic_error if t is in the past: simulated
+  /// time never goes backwards.
+  EventId at(Time t, Callback fn);
+  /// Schedules fn after delay d >= 0.
+  EventId after(Time d, Callback fn) { return at(now_ + d, fn); }
+  /// Lazy cancellation: the event will not fire. Resets the id.
+  void cancel(EventId& id) {
+    queue_.cancel(id);
+    id = EventId{};
+  }
+  bool pending(EventId id) const { return queue_.pending(id); }
+
+  /// A random stream derived from (run seed, name); see Rng.
+  Rng stream(std::string_view name) const { return Rng(seed_, name); }
+
+  /// Fires events in (time, seq) order while their time is <= horizon. Returns true if it
+  /// stopped because the horizon was reached with events still pending; the clock is then
+  /// set to the horizon. Otherwise the clock stays at the last event fired.
+  bool run_until(Time horizon);
+
+  /// Events fired so far (cancelled ones excluded): the cost of the simulation.
+  std::uint64_t events_fired() const { return fired_; }
+  std::size_t queue_size() const { return queue_.size(); }
+  std::size_t queue_slots() const { return queue_.slots(); }
+
+ private:
+  EventQueue queue_;
+  Time now_ = 0;
+  std::uint64_t seed_;
+  std::uint64_t fired_ = 0;
+};
+
+}  // namespace gilsim::sim
