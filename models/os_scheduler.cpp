@@ -27,6 +27,9 @@ void OsScheduler::account(Task& task, TimeCat next) {
   task.split[std::size_t(task.cat)] += elapsed;
   if (on_cpu(task.cat)) task.vruntime += elapsed;
   task.since = now;
+  if (observer_ != nullptr && next != task.cat) {
+    observer_->on_thread_state(now, ThreadId(&task - tasks_.data()), next);
+  }
   task.cat = next;
 }
 
@@ -53,7 +56,7 @@ ThreadId OsScheduler::pop_queue() {
 
 const TimeSplit& OsScheduler::split(ThreadId t) {
   Task& k = tasks_[t];
-  if (k.state != State::Exited) account(k, k.cat);
+  if (k.state != State::Exited && k.state != State::Unborn) account(k, k.cat);
   return k.split;
 }
 
@@ -61,6 +64,7 @@ void OsScheduler::set_wait_cat(ThreadId t, TimeCat cat) {
   Task& k = tasks_[t];
   k.wait_cat = cat;
   if (k.state == State::Waking || k.state == State::Queued) account(k, cat);
+  if (k.state == State::Unborn) k.cat = cat;
 }
 
 CpuId OsScheduler::pick_idle_cpu() const {
@@ -99,7 +103,13 @@ CpuId OsScheduler::pick_victim(sim::Time wakee_vruntime) const {
 
 void OsScheduler::wake(ThreadId t) {
   Task& k = tasks_[t];
-  if (k.state != State::Blocked) throw std::logic_error("waking a thread that is not blocked");
+  if (k.state == State::Unborn) {
+    k.since = sim_.now();
+    k.cat = k.wait_cat;
+    if (observer_ != nullptr) observer_->on_thread_state(k.since, t, k.cat);
+  } else if (k.state != State::Blocked) {
+    throw std::logic_error("waking a thread that is not blocked");
+  }
   account(k, k.wait_cat);
   update_min_vruntime();
   k.vruntime = std::max(k.vruntime, min_vruntime_ - spec_.sleeper_credit);

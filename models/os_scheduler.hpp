@@ -26,6 +26,7 @@
 
 #include "models/ids.hpp"
 #include "models/machine.hpp"
+#include "models/observer.hpp"
 #include "sim/distribution.hpp"
 
 namespace gilsim::models {
@@ -56,7 +57,8 @@ class OsScheduler : private Machine::Listener {
   OsScheduler(sim::Simulator& sim, const MachineSpec& machine, const OsSpec& spec, Client& client,
               std::vector<sim::Rng*> thread_rngs);
 
-  /// A blocked (or not yet started) thread becomes runnable.
+  /// A blocked (or not yet started) thread becomes runnable. A thread's time is counted from
+  /// its first wake-up.
   void wake(ThreadId t);
   /// The running thread blocks; `cat` says how its blocked time is counted (Io or GilWait).
   void block(ThreadId t, TimeCat cat);
@@ -74,13 +76,15 @@ class OsScheduler : private Machine::Listener {
   bool running(ThreadId t) const { return tasks_[t].state == State::Running; }
   const TimeSplit& split(ThreadId t);  ///< settled to now
   const Machine& machine() const { return machine_; }
+  /// Reports every change of a thread's time category (nullptr: none).
+  void set_observer(Observer* observer) { observer_ = observer; }
   std::uint64_t context_switches() const { return switches_; }
   std::uint64_t preemptions() const { return preemptions_; }
 
  private:
-  enum class State : std::uint8_t { Blocked, Waking, Queued, Running, Exited };
+  enum class State : std::uint8_t { Unborn, Blocked, Waking, Queued, Running, Exited };
   struct Task {
-    State state = State::Blocked;
+    State state = State::Unborn;
     CpuId cpu = kNoCpu;
     TimeCat cat = TimeCat::CpuWait;       // what the time since `since` counts as
     TimeCat wait_cat = TimeCat::CpuWait;  // category while Waking or Queued
@@ -123,6 +127,7 @@ class OsScheduler : private Machine::Listener {
   std::vector<sim::Rng*> rngs_;
   std::set<std::pair<sim::Time, ThreadId>> run_queue_;  // by virtual runtime, then id
   sim::Time min_vruntime_ = 0;
+  Observer* observer_ = nullptr;
   std::uint64_t switches_ = 0;
   std::uint64_t preemptions_ = 0;
 };

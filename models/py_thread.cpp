@@ -180,6 +180,7 @@ void PyThread::check_point(Then then) {
   gil_op_ = GilOp::Check;
   then_ = then;
   op_started_ = sim_.now();
+  switches_at_op_ = gil_.stats().switches;
   os_.set_wait_cat(id_, TimeCat::GilWait);
   if (gil_.check_point(id_)) {
     gil_op_ = GilOp::None;  // kept the GIL without waiting: not an acquisition to report
@@ -196,9 +197,14 @@ void PyThread::gil_done() {
     has_gil_ = false;
   } else {
     has_gil_ = true;
+    // A check point that kept the GIL (nobody else took it meanwhile: the tick GIL's release
+    // and immediate re-take) is not an acquisition anyone waited for.
+    const bool lost_it = op == GilOp::Take || gil_.stats().switches != switches_at_op_;
     const sim::Time waited = sim_.now() - op_started_;
-    sinks_.group_gil_wait->record(waited);
-    sinks_.run_gil_wait->record(waited);
+    if (lost_it) {
+      sinks_.group_gil_wait->record(waited);
+      sinks_.run_gil_wait->record(waited);
+    }
     if (resuming_io_) {
       resuming_io_ = false;
       sinks_.io_resume->record(sim_.now() - io_ended_);

@@ -89,6 +89,7 @@ class PyThread {
   GilOp gil_op_ = GilOp::None;
   Then then_ = Then::Next;
   sim::Time op_started_ = 0;
+  std::uint64_t switches_at_op_ = 0;
   bool resuming_io_ = false;
   sim::Time io_ended_ = 0;
 

@@ -31,15 +31,35 @@ World::World(sim::Simulator& sim, const Scenario& scenario) : sim_(sim), scenari
   }
 }
 
-RunResult World::run() {
+void World::observe(Observer& observer) {
+  observers_.push_back(&observer);
+  Observer& fan_out = *this;
+  os_->set_observer(&fan_out);
+}
+
+void World::start() {
+  if (started_) return;
+  started_ = true;
   for (ThreadId t = 0; t < ThreadId(threads_.size()); ++t) {
     const ThreadGroup& group = scenario_.groups[std::size_t(group_of_[t])];
     threads_[t]->start(group.start.sample(rngs_[t]));
   }
-  const sim::Time horizon = scenario_.stop.value_or(sim::kNever);
-  sim_.run_until(horizon);
+}
 
-  RunResult& r = result_;
+RunResult World::run() {
+  start();
+  sim_.run_until(scenario_.stop.value_or(sim::kNever));
+  return collect();
+}
+
+RunResult World::collect() {
+  RunResult r = result_;
+  for (GroupResult& gr : r.groups) {
+    gr.split = {};
+    gr.serial = 0;
+    gr.finished = 0;
+    gr.finish = 0;
+  }
   r.seed = sim_.seed();
   bool all_finished = true;
   sim::Time last_finish = 0;

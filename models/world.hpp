@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "models/gil/gil.hpp"
+#include "models/observer.hpp"
 #include "models/os_scheduler.hpp"
 #include "models/py_thread.hpp"
 #include "models/result.hpp"
@@ -14,7 +15,7 @@
 
 namespace gilsim::models {
 
-class World final : private GilHost, private OsScheduler::Client {
+class World final : private GilHost, private OsScheduler::Client, private Observer {
  public:
   World(sim::Simulator& sim, const Scenario& scenario);
   World(const World&) = delete;
@@ -22,6 +23,12 @@ class World final : private GilHost, private OsScheduler::Client {
 
   /// Runs to the scenario's stop time (or until every thread has finished) and reports.
   RunResult run();
+  /// The parts of run(), for tests that step the simulator themselves: schedules the threads'
+  /// starts; then, after the simulator has run, computes the result as of now.
+  void start();
+  RunResult collect();
+  /// Attaches an observer (not owned; it must outlive the run).
+  void observe(Observer& observer);
 
   const GilPolicy& gil() const { return *gil_; }
   OsScheduler& os() { return *os_; }
@@ -40,6 +47,13 @@ class World final : private GilHost, private OsScheduler::Client {
   }
   void reset_check(ThreadId t, std::int64_t after) override { threads_[t]->reset_check(after); }
   bool is_running(ThreadId t) const override { return os_->running(t); }
+  void gil_changed(ThreadId t, bool acquired) override {
+    for (Observer* o : observers_) o->on_gil(sim_.now(), t, acquired);
+  }
+  // Observer (fan-out of the scheduler's reports)
+  void on_thread_state(sim::Time at, ThreadId t, TimeCat cat) override {
+    for (Observer* o : observers_) o->on_thread_state(at, t, cat);
+  }
   // OsScheduler::Client
   void on_running(ThreadId t) override { threads_[t]->on_running(); }
   void on_burst_done(ThreadId t) override { threads_[t]->on_burst_done(); }
@@ -52,6 +66,8 @@ class World final : private GilHost, private OsScheduler::Client {
   std::unique_ptr<OsScheduler> os_;
   std::unique_ptr<GilPolicy> gil_;
   std::vector<std::unique_ptr<PyThread>> threads_;
+  std::vector<Observer*> observers_;
+  bool started_ = false;
   RunResult result_;
 };
 

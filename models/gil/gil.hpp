@@ -74,6 +74,8 @@ class GilHost {
   /// Sets the holder's next check point `after` work of bytecode from now (tick counting).
   virtual void reset_check(ThreadId holder, std::int64_t after) = 0;
   virtual bool is_running(ThreadId t) const = 0;
+  /// Reports that `t` took (acquired) or released the GIL, at the exact moment.
+  virtual void gil_changed(ThreadId /*t*/, bool /*acquired*/) {}
 };
 
 class GilPolicy {

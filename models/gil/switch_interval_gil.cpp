@@ -18,6 +18,7 @@ void SwitchIntervalGil::acquire(ThreadId t) {
   locked_ = true;
   holder_ = t;
   ++stats_.acquisitions;
+  host_.gil_changed(t, true);
   if (last_holder_ != t) {
     last_holder_ = t;
     ++switch_number_;
@@ -110,6 +111,7 @@ bool SwitchIntervalGil::drop(ThreadId t, bool final) {
   last_holder_ = t;
   locked_ = false;
   holder_ = kNoThread;
+  host_.gil_changed(t, false);
   signal_cond();
   if (spec_.force_switching && drop_request_ && !final && last_holder_ == t) {
     drop_request_ = false;

@@ -17,6 +17,7 @@ void TickGil::acquire(ThreadId t) {
   holder_ = t;
   waiters_[t].phase = Phase::Idle;
   ++stats_.acquisitions;
+  host_.gil_changed(t, true);
   if (last_holder_ != t) {
     last_holder_ = t;
     ++stats_.switches;
@@ -81,6 +82,7 @@ void TickGil::on_sys_done(ThreadId t) {
 bool TickGil::release(ThreadId t) {
   locked_ = false;
   holder_ = kNoThread;
+  host_.gil_changed(t, false);
   const ThreadId sleeper = sleepers_.pick(rng_);
   if (sleeper == kNoThread) return true;
   ++stats_.wake_syscalls;

@@ -1,0 +1,19 @@
+// Observation kept out of model logic: models report what happens, observers (a trace writer,
+// a test's timeline) subscribe. With no observer attached, reporting costs one branch.
+#pragma once
+
+#include "models/ids.hpp"
+#include "sim/time.hpp"
+
+namespace gilsim::models {
+
+class Observer {
+ public:
+  virtual ~Observer() = default;
+  /// A thread's time starts counting as `cat` (running Python, blocked in I/O, ...).
+  virtual void on_thread_state(sim::Time /*at*/, ThreadId /*thread*/, TimeCat /*cat*/) {}
+  /// A thread took (acquired = true) or released the GIL.
+  virtual void on_gil(sim::Time /*at*/, ThreadId /*thread*/, bool /*acquired*/) {}
+};
+
+}  // namespace gilsim::models

@@ -1,0 +1,80 @@
+// Helpers for model tests: scenarios with constant latencies, so timelines can be worked out
+// by hand, and an observer that records who held the GIL when.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "models/gil/versions.hpp"
+#include "models/observer.hpp"
+#include "models/scenario.hpp"
+
+namespace gilsim::testing {
+
+using namespace gilsim::models;
+namespace sim = gilsim::sim;
+using sim::kMicrosecond;
+using sim::kMillisecond;
+using sim::kSecond;
+
+/// A scenario on `cores` cores with exact, constant costs: wake-up latency `wake`, no context
+/// switch cost, drop requests noticed at once (check_gap 0).
+inline Scenario exact_scenario(const std::string& version, int cores, sim::Time wake) {
+  Scenario s;
+  s.name = "test";
+  s.machine.cores = cores;
+  s.os.wakeup_latency = sim::Dist::constant(wake);
+  s.os.context_switch = 0;
+  s.gil = *gil_defaults(version);
+  s.gil.check_gap = 0;
+  return s;
+}
+
+inline Step step(StepKind kind, sim::Time d) {
+  Step s;
+  s.kind = kind;
+  s.duration = sim::Dist::constant(d);
+  return s;
+}
+
+inline Step repeat(std::int64_t times, Program body) {
+  Step s;
+  s.kind = StepKind::Repeat;
+  s.times = times;
+  s.body = std::move(body);
+  return s;
+}
+
+inline ThreadGroup group(const std::string& name, int count, Program program,
+                         sim::Time start = 0) {
+  ThreadGroup g;
+  g.name = name;
+  g.count = count;
+  g.program = std::move(program);
+  g.start = sim::Dist::constant(start);
+  return g;
+}
+
+/// Records GIL acquisitions and releases in order.
+struct GilTimeline : Observer {
+  struct Change {
+    sim::Time at;
+    ThreadId thread;
+    bool acquired;
+  };
+  std::vector<Change> changes;
+  void on_gil(sim::Time at, ThreadId thread, bool acquired) override {
+    changes.push_back({at, thread, acquired});
+  }
+  /// The acquisitions only, as (time, thread).
+  std::vector<std::pair<sim::Time, ThreadId>> acquisitions() const {
+    std::vector<std::pair<sim::Time, ThreadId>> out;
+    for (const Change& c : changes) {
+      if (c.acquired) out.emplace_back(c.at, c.thread);
+    }
+    return out;
+  }
+};
+
+}  // namespace gilsim::testing

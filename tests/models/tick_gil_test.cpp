@@ -1,0 +1,102 @@
+// Hand-worked timelines for the tick GIL (CPython <= 3.1), with constant costs: wake-up
+// latency L = 20 us, no context-switch cost, tick_cost 40 ns x check_interval 100 = a release
+// every 4 us of bytecode, release_syscall 5 us, failed_acquire 3 us.
+#include <catch2/catch.hpp>
+
+#include "fixtures.hpp"
+#include "models/world.hpp"
+
+using namespace gilsim::testing;
+
+namespace {
+constexpr sim::Time L = 20 * kMicrosecond;
+
+Scenario battle(int cores, int threads, sim::Time work) {
+  Scenario s = exact_scenario("2.7", cores, L);
+  s.gil.tick_cost = 40;
+  s.gil.check_interval = 100;
+  s.gil.release_syscall = 5 * kMicrosecond;
+  s.gil.failed_acquire = 3 * kMicrosecond;
+  s.groups.push_back(group("cpu", threads, {step(StepKind::Cpu, work)}));
+  return s;
+}
+}  // namespace
+
+TEST_CASE("on two cores the releaser always wins the tick GIL battle when wake-ups are slow",
+          "[models][gil][tick]") {
+  // A holds the GIL; B sleeps on it. Each release that finds B asleep wakes it (A pays a 5 us
+  // system call, the lock free meanwhile) and B arrives L = 20 us later, long after A took the
+  // lock back: B fails (3 us) and sleeps at r+23 us. A's next release after that is at r+25 us
+  // (releases every 4 us of bytecode after its 5 us call). So every 25 us, A does 20 us of work
+  // and 5 us of system call, and B never wins: A finishes its 10 ms in 12.5 ms, then B runs.
+  const Scenario s = battle(2, 2, 10 * kMillisecond);
+  sim::Simulator sim(1);
+  World world(sim, s);
+  GilTimeline timeline;
+  world.observe(timeline);
+  const RunResult r = world.run();
+  const auto acq = timeline.acquisitions();
+  // B's only acquisition is after A's final release.
+  ThreadId first_b = 0;
+  for (const auto& [at, t] : acq) {
+    if (t == 1) {
+      first_b = t;
+      CHECK(at >= world.thread(0).finish_time());
+      break;
+    }
+  }
+  CHECK(first_b == 1);
+  CHECK(r.gil.switches == 2);
+  CHECK(world.thread(0).finish_time() == Approx(double(L + 12500 * kMicrosecond)).epsilon(0.002));
+  // About one wake system call per 25 us while both were alive, each wasted.
+  CHECK(double(r.gil.wake_syscalls) == Approx(12500.0 / 25).epsilon(0.02));
+  CHECK(r.gil.failed_acquisitions + 1 >= r.gil.wake_syscalls - 1);
+  // Slower than sequential, and more than one core's worth of CPU in use.
+  CHECK(r.speedup() < 0.92);
+  CHECK(r.cpu_utilization() > 0.5);
+  const TimeSplit& split = r.groups[0].split;
+  CHECK(split[std::size_t(TimeCat::Sys)] > 4 * kMillisecond);
+}
+
+TEST_CASE("a waiter that wakes faster than the releaser's system call wins the tick GIL",
+          "[models][gil][tick]") {
+  // With a 2 us wake-up, B arrives while A is still inside its 5 us release call: the lock is
+  // free and B takes it. The threads then alternate at every wake.
+  Scenario s = battle(2, 2, 2 * kMillisecond);
+  s.os.wakeup_latency = sim::Dist::constant(2 * kMicrosecond);
+  const RunResult r = simulate(s, 1);
+  CHECK(r.gil.switches > 100);
+  CHECK(r.gil.failed_acquisitions < r.gil.switches);
+}
+
+TEST_CASE("on one core wake-up preemption at the release makes the old GIL alternate",
+          "[models][gil][tick]") {
+  // On one CPU the woken thread preempts the releaser inside its system call (the lock is free
+  // then) once the releaser leads it by the wake-up granularity of virtual runtime: the
+  // threads take turns instead of one starving.
+  Scenario s = battle(1, 2, 100 * kMillisecond);
+  s.os.wakeup_granularity = 1 * kMillisecond;
+  s.os.timeslice = 4 * kMillisecond;
+  sim::Simulator sim(1);
+  World world(sim, s);
+  GilTimeline timeline;
+  world.observe(timeline);
+  const RunResult r = world.run();
+  CHECK(r.gil.switches > 20);
+  const sim::Time gap = world.thread(1).finish_time() - world.thread(0).finish_time();
+  CHECK(std::abs(double(gap)) < 10.0 * double(kMillisecond));
+  CHECK(r.preemptions > 20);
+}
+
+TEST_CASE("an I/O thread under the old GIL is woken by the next release", "[models][gil][tick]") {
+  // Releases come every 4 us; B's sem_wait fails (3 us) and sleeps; the next release wakes it.
+  // With a 2 us wake-up it arrives inside the releaser's 5 us system call and wins.
+  Scenario s = battle(2, 1, 200 * kMillisecond);
+  s.os.wakeup_latency = sim::Dist::constant(2 * kMicrosecond);
+  s.groups.push_back(group(
+      "io", 1, {repeat(20, {step(StepKind::Io, 1 * kMillisecond), step(StepKind::Cpu, 10 * kMicrosecond)})},
+      1 * kMillisecond));
+  const RunResult r = simulate(s, 1);
+  CHECK(r.groups[1].io_resume.count() == 20);
+  CHECK(r.groups[1].io_resume.max() < 20 * kMicrosecond);
+}
