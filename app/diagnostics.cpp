@@ -1,6 +1,7 @@
 #include "app/diagnostics.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 namespace gilsim::app {
 namespace {
@@ -44,8 +45,13 @@ InputError::InputError(std::vector<Diagnostic> diagnostics)
 std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates) {
   std::string best;
   std::size_t best_d = 0;
+  auto lower = [](std::string s) {
+    for (char& ch : s) ch = char(std::tolower(static_cast<unsigned char>(ch)));
+    return s;
+  };
+  const std::string w = lower(word);
   for (const std::string& c : candidates) {
-    const std::size_t d = edit_distance(word, c);
+    const std::size_t d = edit_distance(w, lower(c));
     if (best.empty() || d < best_d) {
       best = c;
       best_d = d;

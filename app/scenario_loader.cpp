@@ -1,5 +1,7 @@
 #include "app/scenario_loader.hpp"
 
+#include <algorithm>
+#include <climits>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -88,8 +90,10 @@ class Loader {
       }
     }
     if (node["smt_throughput"]) {
-      if (auto v = r_.number(node["smt_throughput"], "machine.smt_throughput", 0.1,
-                             double(m.threads_per_core))) {
+      // A core's siblings together cannot do more than that many solo threads; with one
+      // thread per core the value is unused and only its range is checked.
+      const double most = std::max(1.25, double(m.threads_per_core));
+      if (auto v = r_.number(node["smt_throughput"], "machine.smt_throughput", 0.1, most)) {
         m.smt_throughput = *v;
       }
     }
@@ -356,7 +360,15 @@ models::Scenario parse_scenario(const std::string& text, const std::string& labe
   FieldReader reader(label, origins);
   Loader loader(reader);
   models::Scenario s = loader.load(root, stem_of(label));
-  if (reader.failed()) throw InputError(reader.diagnostics());
+  if (reader.failed()) {
+    // In file order, so that the list reads top to bottom; command-line ones last.
+    std::vector<Diagnostic> ds = reader.diagnostics();
+    std::stable_sort(ds.begin(), ds.end(), [](const Diagnostic& a, const Diagnostic& b) {
+      const int la = a.line > 0 ? a.line : INT_MAX, lb = b.line > 0 ? b.line : INT_MAX;
+      return la < lb || (la == lb && a.column < b.column);
+    });
+    throw InputError(ds);
+  }
   return s;
 }
 

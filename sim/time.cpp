@@ -93,6 +93,13 @@ DurationParse parse_duration(std::string_view text) {
     out.error = "a duration needs a number before its unit, as in \"5ms\"";
     return out;
   }
+  for (char c : number) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+      if (c == 'e' || c == 'E') continue;  // an exponent, checked below
+      out.error = "unknown unit in \"" + std::string(text) + "\" (use ns, us, ms or s)";
+      return out;
+    }
+  }
   if (!decimal_to_ns(number, unit->scale, out.value)) {
     out.error = "\"" + std::string(number) + "\" is not a number (or is out of range)";
     out.value = 0;

@@ -1,0 +1,134 @@
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "app/diagnostics.hpp"
+#include "app/scenario_loader.hpp"
+
+using namespace gilsim;
+using app::InputError;
+using app::parse_scenario;
+
+namespace {
+const char* kMinimal = R"(
+interpreter: {version: "3.11"}
+threads:
+  - name: w
+    program: [{cpu: 5ms}]
+)";
+
+std::string first_error(const std::string& text, const std::vector<std::string>& sets = {}) {
+  try {
+    parse_scenario(text, "t.yaml", sets);
+  } catch (const InputError& e) {
+    return e.diagnostics().front().format();
+  }
+  return "";
+}
+}  // namespace
+
+TEST_CASE("a minimal scenario gets every default", "[app][scenario]") {
+  const models::Scenario s = parse_scenario(kMinimal, "dir/minimal.yaml");
+  CHECK(s.name == "minimal");
+  CHECK(s.seed == 1);
+  CHECK_FALSE(s.stop.has_value());
+  CHECK(s.machine.cores == 2);
+  CHECK(s.machine.threads_per_core == 1);
+  CHECK(s.gil.kind == models::GilKind::SwitchInterval);
+  CHECK(s.gil.switch_interval == 5 * sim::kMillisecond);
+  CHECK(s.gil.check_gap == 500);
+  CHECK(s.groups.size() == 1);
+  CHECK(s.groups[0].count == 1);
+  CHECK(s.groups[0].program[0].duration == sim::Dist::constant(5 * sim::kMillisecond));
+}
+
+TEST_CASE("the version picks the GIL model and its defaults", "[app][scenario]") {
+  auto with = [](const char* v) {
+    return parse_scenario(std::string("interpreter: {version: \"") + v +
+                              "\"}\nthreads: [{name: w, program: [{cpu: 1ms}]}]",
+                          "v.yaml");
+  };
+  CHECK(with("2.7").gil.kind == models::GilKind::Tick);
+  CHECK(with("2.7").gil.check_interval == 100);
+  CHECK(with("3.1").gil.kind == models::GilKind::Tick);
+  CHECK(with("3.2").gil.kind == models::GilKind::SwitchInterval);
+  CHECK(with("3.9").gil.check_gap < with("3.10").gil.check_gap);
+  CHECK(with("3.13t").gil.kind == models::GilKind::None);
+  CHECK(with("3.13t").gil.bytecode_overhead == Approx(0.06));
+}
+
+TEST_CASE("OS defaults scale with the CPU count as Linux does", "[app][scenario]") {
+  CHECK(app::default_os(1).wakeup_granularity == 1 * sim::kMillisecond);
+  CHECK(app::default_os(2).wakeup_granularity == 2 * sim::kMillisecond);
+  CHECK(app::default_os(12).wakeup_granularity == 4 * sim::kMillisecond);
+  CHECK(app::default_os(64).sleeper_credit == 12 * sim::kMillisecond);
+  CHECK(app::default_os(4).timeslice == 4 * sim::kMillisecond);
+}
+
+TEST_CASE("distributions are read in every form", "[app][scenario]") {
+  const models::Scenario s = parse_scenario(R"(
+interpreter: {version: "3.11"}
+os: {wakeup_latency: {exponential: {mean: 30us}}}
+threads:
+  - name: w
+    start: {uniform: {min: 0ms, max: 5ms}}
+    program:
+      - io: {normal: {mean: 10ms, stddev: 2ms}}
+      - cpu: {lognormal: {median: 1ms, sigma: 0.5}}
+      - native: {lognormal: {mean: 2ms, stddev: 1ms}}
+      - sleep: {constant: 3ms}
+)", "d.yaml");
+  using K = sim::Dist::Kind;
+  CHECK(s.os.wakeup_latency.kind == K::Exponential);
+  CHECK(s.groups[0].start == sim::Dist::uniform(0, 5 * sim::kMillisecond));
+  const auto& p = s.groups[0].program;
+  CHECK(p[0].duration == sim::Dist::normal(10 * sim::kMillisecond, 2 * sim::kMillisecond));
+  CHECK(p[1].duration == sim::Dist::lognormal(sim::kMillisecond, 0.5));
+  CHECK(p[2].duration.kind == K::Lognormal);
+  CHECK(p[2].duration.mean() == Approx(2e6));
+  CHECK(p[3].duration == sim::Dist::constant(3 * sim::kMillisecond));
+}
+
+TEST_CASE("loops nest and may repeat forever when the scenario has a stop", "[app][scenario]") {
+  const models::Scenario s = parse_scenario(R"(
+stop: 1s
+interpreter: {version: "3.11"}
+threads:
+  - name: w
+    program:
+      - repeat: forever
+        steps:
+          - repeat: 3
+            steps: [{io: 1ms}, {c_call: 2us}]
+)", "l.yaml");
+  REQUIRE(s.groups[0].program.size() == 1);
+  CHECK(s.groups[0].program[0].times == models::kForever);
+  CHECK(s.groups[0].program[0].body[0].times == 3);
+  CHECK(s.groups[0].program[0].body[0].body[1].kind == models::StepKind::CCall);
+}
+
+TEST_CASE("--set reaches list elements by name or index and creates missing keys",
+          "[app][scenario]") {
+  const models::Scenario s =
+      parse_scenario(kMinimal, "m.yaml",
+                     {"threads.w.count=3", "threads.0.program.0.cpu=7ms", "machine.cores=8",
+                      "interpreter.switch_interval=1ms", "stop=2s"});
+  CHECK(s.groups[0].count == 3);
+  CHECK(s.groups[0].program[0].duration == sim::Dist::constant(7 * sim::kMillisecond));
+  CHECK(s.machine.cores == 8);
+  CHECK(s.gil.switch_interval == sim::kMillisecond);
+  CHECK(s.stop == 2 * sim::kSecond);
+}
+
+TEST_CASE("every error is reported with file, line, column and key path", "[app][scenario]") {
+  CHECK(first_error("interpreter: {version: \"3.11\"}\nthreads: [{name: w, program: [{cpu: 5}]}]") ==
+        "t.yaml:2:37: threads[0].program[0].cpu: a duration needs a unit (ns, us, ms or s), as in "
+        "\"5ms\", found \"5\"");
+  CHECK(first_error(kMinimal, {"machine.cores=0"}) ==
+        "--set machine.cores=0: machine.cores: must be between 1 and 4096, found 0");
+  try {
+    parse_scenario("machine: {cores: 0, smt: 2}\nthreads: 3\n", "t.yaml");
+    FAIL("no error");
+  } catch (const InputError& e) {
+    CHECK(e.diagnostics().size() == 4);  // cores, smt, interpreter missing, threads
+  }
+}
