@@ -22,6 +22,18 @@ int cmd_run(const RunOptions& options, std::ostream& out, std::ostream& err);
 int cmd_check(const std::string& file, const std::vector<std::string>& sets, std::ostream& out,
               std::ostream& err);
 
+struct SweepOptions {
+  std::string file;
+  std::vector<std::string> vary;  ///< key.path=v1,v2,... (the grid is their product)
+  std::vector<std::string> sets;
+  std::optional<std::uint64_t> seed;
+  int jobs = 1;
+  std::string csv_path;
+};
+
+/// Runs every point of the grid; prints one row per point, in grid order.
+int cmd_sweep(const SweepOptions& options, std::ostream& out, std::ostream& err);
+
 struct BenchOptions {
   std::vector<std::string> files;  ///< default: configs/bench/*.yaml
   int repeat = 3;                  ///< best of N wall times

@@ -21,6 +21,9 @@ usage:
       Simulate a scenario; print a summary and (with --json) write the JSON result.
   gilsim check FILE [--set key.path=value]...
       Validate a scenario and print it with every default filled in.
+  gilsim sweep FILE --vary key.path=v1,v2,... [--vary ...] [--jobs N] [--csv PATH]
+             [--seed N] [--set key.path=value]...
+      Run the scenario over the grid of values; one row per run, in grid order.
   gilsim bench [FILE...] [--repeat N] [--scale K] [--json PATH]
       Measure simulation speed and memory (default: configs/bench/*.yaml).
   gilsim --help | --version
@@ -42,6 +45,8 @@ int run_command(const std::string& command, const std::vector<std::string>& args
       "set", po::value<std::vector<std::string>>()->composing(), "")(
       "json", po::value<std::string>(), "")("quiet,q", "")(
       "repeat", po::value<int>(), "")("scale", po::value<int>(), "")(
+      "vary", po::value<std::vector<std::string>>()->composing(), "")(
+      "jobs,j", po::value<int>(), "")("csv", po::value<std::string>(), "")(
       "files", po::value<std::vector<std::string>>(), "");
   po::positional_options_description pos;
   pos.add("files", -1);
@@ -80,6 +85,21 @@ int run_command(const std::string& command, const std::vector<std::string>& args
     if (vm.count("json")) o.json_path = vm["json"].as<std::string>();
     o.quiet = vm.count("quiet") > 0;
     return gilsim::app::cmd_run(o, std::cout, std::cerr);
+  }
+  if (command == "sweep") {
+    if (files.size() != 1) return usage_error("sweep takes exactly one scenario file");
+    if (auto bad = only({"vary", "set", "seed", "jobs", "csv"}); !bad.empty()) {
+      return usage_error("sweep has no --" + bad);
+    }
+    gilsim::app::SweepOptions o;
+    o.file = files[0];
+    if (vm.count("vary")) o.vary = vm["vary"].as<std::vector<std::string>>();
+    o.sets = sets;
+    if (vm.count("seed")) o.seed = vm["seed"].as<std::uint64_t>();
+    if (vm.count("jobs")) o.jobs = vm["jobs"].as<int>();
+    if (vm.count("csv")) o.csv_path = vm["csv"].as<std::string>();
+    if (o.jobs < 1) return usage_error("--jobs must be >= 1");
+    return gilsim::app::cmd_sweep(o, std::cout, std::cerr);
   }
   if (command == "bench") {
     if (auto bad = only({"repeat", "scale", "json"}); !bad.empty()) {
