@@ -105,7 +105,8 @@ int cmd_bench(const BenchOptions& o, std::ostream& out, std::ostream& err) {
     JsonWriter j;
     j.begin_object().key("repeat").value(o.repeat).key("scale").value(o.scale);
     j.key("workloads").begin_array();
-    out << "workload            sim s      events   wall s   sim s/wall s   M events/s   peak RSS"
+    std::ostream& table = o.json_path == "-" ? err : out;
+    table << "workload            sim s      events   wall s   sim s/wall s   M events/s   peak RSS"
         << "   RSS at " << o.scale << "x duration\n";
     for (const std::string& file : files) {
       models::Scenario s = load_scenario(file);
@@ -122,7 +123,7 @@ int cmd_bench(const BenchOptions& o, std::ostream& out, std::ostream& err) {
                     s.name.c_str(), m.simulated, static_cast<unsigned long long>(m.events), m.wall,
                     m.simulated / m.wall, double(m.events) / m.wall / 1e6,
                     double(m.peak_rss_kb) / 1024, double(big.peak_rss_kb) / 1024);
-      out << line;
+      table << line;
       j.begin_object();
       j.key("name").value(s.name).key("file").value(file);
       j.key("simulated_s").value(m.simulated).key("events").value(m.events);
@@ -136,7 +137,11 @@ int cmd_bench(const BenchOptions& o, std::ostream& out, std::ostream& err) {
       j.end_object();
     }
     j.end_array().end_object();
-    if (!o.json_path.empty()) write_file_atomically(o.json_path, j.str());
+    if (o.json_path == "-") {
+      out << j.str();
+    } else if (!o.json_path.empty()) {
+      write_file_atomically(o.json_path, j.str());
+    }
     return 0;
   } catch (const InputError& e) {
     for (const Diagnostic& d : e.diagnostics()) err << "gilsim: " << d.format() << "\n";

@@ -49,11 +49,11 @@ void Machine::rerate_core(int core) {
   }
 }
 
-void Machine::occupy(CpuId cpu) {
+void Machine::occupy(CpuId cpu, sim::Time since) {
   Cpu& c = cpus_[cpu];
   if (c.busy) return;
   c.busy = true;
-  c.busy_since = sim_.now();
+  c.busy_since = since;
   const int core = core_of(cpu);
   ++busy_on_core_[std::size_t(core)];
   if (spec_.threads_per_core > 1) rerate_core(core);

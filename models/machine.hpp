@@ -41,8 +41,10 @@ class Machine {
   /// True when no logical CPU of the core is busy.
   bool core_idle(int core) const { return busy_on_core_[core] == 0; }
 
-  /// Marks the CPU busy (a thread is on it) or idle; siblings' bursts are re-rated.
-  void occupy(CpuId cpu);
+  /// Marks the CPU busy (a thread is on it) or idle; siblings' bursts are re-rated. `since`
+  /// (<= now) back-dates the busy time, for a context switch that ended a wake-up.
+  void occupy(CpuId cpu, sim::Time since);
+  void occupy(CpuId cpu) { occupy(cpu, sim_.now()); }
   void vacate(CpuId cpu);
 
   /// Starts a burst of `work` solo-ns on a busy CPU with no burst.

@@ -1,6 +1,7 @@
 #include "models/os_scheduler.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <stdexcept>
 
 namespace gilsim::models {
@@ -12,6 +13,7 @@ OsScheduler::OsScheduler(sim::Simulator& sim, const MachineSpec& machine, const 
       client_(client),
       machine_(sim, machine, *this),
       tasks_(thread_rngs.size()),
+      arrivals_(sim.add_lane()),
       cpus_(std::size_t(machine.logical_cpus())),
       rngs_(std::move(thread_rngs)) {}
 
@@ -21,8 +23,7 @@ bool on_cpu(TimeCat cat) {
 }
 }  // namespace
 
-void OsScheduler::account(Task& task, TimeCat next) {
-  const sim::Time now = sim_.now();
+void OsScheduler::account(Task& task, TimeCat next, sim::Time now) {
   const sim::Time elapsed = now - task.since;
   task.split[std::size_t(task.cat)] += elapsed;
   if (on_cpu(task.cat)) task.vruntime += elapsed;
@@ -44,13 +45,14 @@ void OsScheduler::update_min_vruntime() {
     const Task& k = tasks_[slot.thread];
     if (k.state == State::Running) lowest = std::min(lowest, vruntime_now(k));
   }
-  if (!run_queue_.empty()) lowest = std::min(lowest, run_queue_.begin()->first);
+  if (!run_queue_.empty()) lowest = std::min(lowest, run_queue_.front().first);
   if (lowest != sim::kNever && lowest > min_vruntime_) min_vruntime_ = lowest;
 }
 
 ThreadId OsScheduler::pop_queue() {
-  const ThreadId t = run_queue_.begin()->second;
-  run_queue_.erase(run_queue_.begin());
+  std::pop_heap(run_queue_.begin(), run_queue_.end(), std::greater<>());
+  const ThreadId t = run_queue_.back().second;
+  run_queue_.pop_back();
   return t;
 }
 
@@ -119,7 +121,8 @@ void OsScheduler::wake(ThreadId t) {
     k.cpu = cpu;
     cpus_[cpu].thread = t;
     const sim::Time latency = spec_.wakeup_latency.sample(*rngs_[t]);
-    k.wake_event = sim_.after(latency, [this, t] { dispatch(t, tasks_[t].cpu); });
+    k.wake_event =
+        sim_.after(arrivals_, latency + spec_.context_switch, [this, t] { arrive(t); });
     return;
   }
   if (spec_.wakeup_preemption) {
@@ -133,22 +136,41 @@ void OsScheduler::wake(ThreadId t) {
   enqueue(t);
 }
 
-void OsScheduler::dispatch(ThreadId t, CpuId cpu) {
+void OsScheduler::arrive(ThreadId t) {
+  // The wake-up latency and then the context switch onto the reserved idle CPU are over.
   Task& k = tasks_[t];
-  k.state = State::Running;
-  k.cpu = cpu;
-  k.on_cpu_since = sim_.now();
+  const sim::Time switch_start = sim_.now() - spec_.context_switch;
+  account(k, TimeCat::Sys, switch_start);
+  machine_.occupy(k.cpu, switch_start);
   k.wake_event = {};
+  start_running(t, k.cpu, switch_start);
+}
+
+void OsScheduler::dispatch(ThreadId t, CpuId cpu) {
+  // A runnable thread takes over a CPU that stays busy: the switch is a burst on it.
+  Task& k = tasks_[t];
   cpus_[cpu].thread = t;
+  k.cpu = cpu;
   machine_.occupy(cpu);
-  ++switches_;
-  if (!run_queue_.empty()) arm_slice(cpu);
   if (spec_.context_switch > 0) {
+    k.state = State::Running;
+    k.on_cpu_since = sim_.now();
     k.switching = true;
+    ++switches_;
+    if (!run_queue_.empty()) arm_slice(cpu);
     account(k, TimeCat::Sys);
     machine_.start_burst(cpu, spec_.context_switch);
     return;
   }
+  start_running(t, cpu, sim_.now());
+}
+
+void OsScheduler::start_running(ThreadId t, CpuId cpu, sim::Time on_cpu_since) {
+  Task& k = tasks_[t];
+  k.state = State::Running;
+  k.on_cpu_since = on_cpu_since;
+  ++switches_;
+  if (!run_queue_.empty()) arm_slice(cpu);
   if (k.has_burst) {
     account(k, k.burst_cat);
     machine_.start_burst(cpu, k.burst_left);
@@ -237,7 +259,6 @@ void OsScheduler::preempt(CpuId cpu) {
     k.burst_left = machine_.stop_burst(cpu);
   }
   ++preemptions_;
-  sim_.cancel(cpus_[cpu].slice);
   cpus_[cpu].thread = kNoThread;
   k.cpu = kNoCpu;
   account(k, k.wait_cat);
@@ -245,7 +266,6 @@ void OsScheduler::preempt(CpuId cpu) {
 }
 
 void OsScheduler::release_cpu(CpuId cpu) {
-  sim_.cancel(cpus_[cpu].slice);
   cpus_[cpu].thread = kNoThread;
   if (run_queue_.empty()) {
     machine_.vacate(cpu);
@@ -258,7 +278,8 @@ void OsScheduler::enqueue(ThreadId t) {
   Task& k = tasks_[t];
   k.state = State::Queued;
   const bool was_empty = run_queue_.empty();
-  run_queue_.emplace(k.vruntime, t);
+  run_queue_.emplace_back(k.vruntime, t);
+  std::push_heap(run_queue_.begin(), run_queue_.end(), std::greater<>());
   if (was_empty) arm_slices();
 }
 
@@ -269,6 +290,8 @@ void OsScheduler::arm_slices() {
   }
 }
 
+// Slice timers are lazy: at most one pending per CPU. When it fires it checks the slice of
+// whichever thread is on the CPU then, and re-arms for that slice's end if it is not over.
 void OsScheduler::arm_slice(CpuId cpu) {
   CpuSlot& slot = cpus_[cpu];
   if (sim_.pending(slot.slice)) return;
@@ -279,9 +302,14 @@ void OsScheduler::arm_slice(CpuId cpu) {
 void OsScheduler::slice_expired(CpuId cpu) {
   CpuSlot& slot = cpus_[cpu];
   slot.slice = {};
-  if (run_queue_.empty()) return;
+  if (run_queue_.empty() || slot.thread == kNoThread) return;
   Task& k = tasks_[slot.thread];
-  if (run_queue_.begin()->first >= vruntime_now(k)) {
+  if (k.state != State::Running) return;
+  if (sim_.now() < k.on_cpu_since + spec_.timeslice) {
+    arm_slice(cpu);
+    return;
+  }
+  if (run_queue_.front().first >= vruntime_now(k)) {
     // Still the fairest choice: it keeps the CPU for another slice.
     k.on_cpu_since = sim_.now();
     arm_slice(cpu);

@@ -14,13 +14,15 @@
 // - While threads are queued, a running thread is switched out after `timeslice` on its CPU if
 //   a queued thread has a smaller virtual runtime.
 // - Every time a thread is put on a CPU it first spends `context_switch` there (kernel time).
+//   On an idle CPU the switch ends the wake-up: the CPU counts as busy for it, but (a
+//   simplification that saves an event per wake-up) a hyperthread sibling is re-rated only
+//   when the thread starts running, `context_switch` later.
 // - A burst preempted part-way keeps its remaining work and resumes when the thread runs again.
 // The scheduler also keeps each thread's time split (see TimeCat).
 #pragma once
 
 #include <array>
 #include <cstdint>
-#include <set>
 #include <utility>
 #include <vector>
 
@@ -104,7 +106,10 @@ class OsScheduler : private Machine::Listener {
   };
 
   void on_burst_done(CpuId cpu) override;
-  void account(Task& task, TimeCat next);
+  void account(Task& task, TimeCat next, sim::Time at);
+  void account(Task& task, TimeCat next) { account(task, next, sim_.now()); }
+  void arrive(ThreadId t);
+  void start_running(ThreadId t, CpuId cpu, sim::Time on_cpu_since);
   sim::Time vruntime_now(const Task& task) const;
   void update_min_vruntime();
   ThreadId pop_queue();
@@ -123,9 +128,10 @@ class OsScheduler : private Machine::Listener {
   Client& client_;
   Machine machine_;
   std::vector<Task> tasks_;
+  sim::LaneId arrivals_;  // wake-ups end in time order when the latency is constant
   std::vector<CpuSlot> cpus_;
   std::vector<sim::Rng*> rngs_;
-  std::set<std::pair<sim::Time, ThreadId>> run_queue_;  // by virtual runtime, then id
+  std::vector<std::pair<sim::Time, ThreadId>> run_queue_;  // min-heap: virtual runtime, id
   sim::Time min_vruntime_ = 0;
   Observer* observer_ = nullptr;
   std::uint64_t switches_ = 0;

@@ -6,8 +6,16 @@
 namespace gilsim::models {
 
 PyThread::PyThread(ThreadId id, const std::vector<Instr>& code, sim::Simulator& sim,
-                   OsScheduler& os, GilPolicy& gil, sim::Rng& rng, Sinks sinks)
-    : id_(id), code_(code), sim_(sim), os_(os), gil_(gil), rng_(rng), sinks_(sinks) {}
+                   OsScheduler& os, GilPolicy& gil, sim::Rng& rng, Sinks sinks,
+                   sim::LaneId io_lane)
+    : id_(id),
+      code_(code),
+      sim_(sim),
+      os_(os),
+      gil_(gil),
+      rng_(rng),
+      sinks_(sinks),
+      io_lane_(io_lane) {}
 
 void PyThread::start(sim::Time at) {
   sim_.at(at, [this] { os_.wake(id_); });
@@ -217,7 +225,7 @@ void PyThread::begin_block() {
   in_io_ = true;
   io_started_ = sim_.now();
   os_.block(id_, TimeCat::Io);
-  sim_.after(step_nominal_, [this] { io_done(); });
+  sim_.after(io_lane_, step_nominal_, [this] { io_done(); });
 }
 
 void PyThread::io_done() {

@@ -31,8 +31,9 @@ class PyThread {
     sim::Histogram* io_resume;
   };
 
+  /// `io_lane`: the simulator lane for ends of blocking calls, shared by the run's threads.
   PyThread(ThreadId id, const std::vector<Instr>& code, sim::Simulator& sim, OsScheduler& os,
-           GilPolicy& gil, sim::Rng& rng, Sinks sinks);
+           GilPolicy& gil, sim::Rng& rng, Sinks sinks, sim::LaneId io_lane);
 
   /// Schedules the thread's start at `at`.
   void start(sim::Time at);
@@ -71,6 +72,7 @@ class PyThread {
   GilPolicy& gil_;
   sim::Rng& rng_;
   Sinks sinks_;
+  sim::LaneId io_lane_;
 
   std::size_t pc_ = 0;
   std::vector<std::int64_t> loops_;  // iterations left of each open loop

@@ -23,11 +23,12 @@ World::World(sim::Simulator& sim, const Scenario& scenario) : sim_(sim), scenari
   OsScheduler::Client& client = *this;
   os_ = std::make_unique<OsScheduler>(sim, scenario.machine, scenario.os, client, rng_ptrs);
   gil_ = make_gil(scenario.gil, *this, n);
+  const sim::LaneId io_lane = sim.add_lane();
   for (ThreadId t = 0; t < ThreadId(n); ++t) {
     GroupResult& gr = result_.groups[std::size_t(group_of_[t])];
     PyThread::Sinks sinks{&gr.gil_wait, &result_.gil_wait, &gr.io_resume};
     threads_.push_back(std::make_unique<PyThread>(t, code_[std::size_t(group_of_[t])], sim, *os_,
-                                                  *gil_, rngs_[t], sinks));
+                                                  *gil_, rngs_[t], sinks, io_lane));
   }
 }
 

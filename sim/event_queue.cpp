@@ -1,82 +1,87 @@
 #include "sim/event_queue.hpp"
 
-#include <utility>
-
 namespace gilsim::sim {
 
-EventId EventQueue::push(Time at, Callback fn) {
-  std::uint32_t slot;
-  if (free_slots_.empty()) {
-    slot = static_cast<std::uint32_t>(slot_seq_.size());
-    slot_seq_.push_back(0);
-  } else {
-    slot = free_slots_.back();
-    free_slots_.pop_back();
-  }
-  const std::uint64_t seq = next_seq_++;
-  slot_seq_[slot] = seq;
-  heap_.push_back(Entry{at, seq, slot, fn});
-  sift_up(heap_.size() - 1);
-  return EventId{seq, slot};
+LaneId EventQueue::add_lane() {
+  lanes_.emplace_back();
+  return LaneId{std::uint32_t(lanes_.size() - 1)};
 }
 
-void EventQueue::cancel(EventId id) {
-  if (pending(id)) slot_seq_[id.slot] = 0;  // the slot is recycled when the entry is popped
+std::uint32_t EventQueue::grow_slots() {
+  slot_seq_.push_back(0);
+  slot_fn_.emplace_back();
+  slot_where_.push_back(kInHeap);
+  return static_cast<std::uint32_t>(slot_seq_.size() - 1);
 }
 
-Time EventQueue::next_time() {
-  while (!heap_.empty()) {
-    const Entry& top = heap_.front();
-    if (slot_seq_[top.slot] == top.seq) return top.at;
-    free_slots_.push_back(top.slot);
-    pop_top();
-  }
-  return kNever;
+void EventQueue::recycle(Lane& lane) {
+  lane.items.clear();
+  lane.head = 0;
 }
 
-bool EventQueue::pop(Time& at, Callback& fn) {
-  while (!heap_.empty()) {
-    const Entry& top = heap_.front();
-    const bool live = slot_seq_[top.slot] == top.seq;
-    if (live) {
-      slot_seq_[top.slot] = 0;
-      at = top.at;
-      fn = top.fn;
+void EventQueue::compact_lane(Lane& lane) {
+  lane.items.erase(lane.items.begin(), lane.items.begin() + std::ptrdiff_t(lane.head));
+  lane.head = 0;
+}
+
+std::size_t EventQueue::size() const {
+  std::size_t n = heap_.size();
+  for (const Lane& lane : lanes_) n += lane.items.size() - lane.head;
+  return n;
+}
+
+void EventQueue::compact() {
+  std::size_t kept = 0;
+  for (const Entry& e : heap_) {
+    if (live(e)) {
+      heap_[kept++] = e;
+    } else {
+      free_slots_.push_back(e.slot);
     }
-    free_slots_.push_back(top.slot);
-    pop_top();
-    if (live) return true;
   }
-  return false;
+  heap_.resize(kept);
+  cancelled_ = 0;
+  for (std::size_t i = kept / kArity + 1; i-- > 0;) {
+    if (i < kept) sift_down(i);
+  }
 }
 
 void EventQueue::pop_top() {
-  heap_.front() = heap_.back();
-  heap_.pop_back();
-  if (!heap_.empty()) sift_down(0);
-}
-
-void EventQueue::sift_up(std::size_t i) {
-  Entry e = heap_[i];
-  while (i > 0) {
-    const std::size_t parent = (i - 1) / 2;
-    if (!before(e, heap_[parent])) break;
-    heap_[i] = heap_[parent];
-    i = parent;
+  // Floyd's bottom-up deletion: walk the hole at the root down along the smallest children
+  // to a leaf (no comparison against the moved entry), then put the last entry in the hole
+  // and sift it up, which rarely goes far.
+  const std::size_t n = heap_.size() - 1;  // size after removal
+  std::size_t hole = 0;
+  for (;;) {
+    const std::size_t first = kArity * hole + 1;
+    if (first >= n) break;
+    const std::size_t last = first + kArity < n ? first + kArity : n;
+    std::size_t best = first;
+    for (std::size_t c = first + 1; c < last; ++c) {
+      if (before(heap_[c], heap_[best])) best = c;
+    }
+    heap_[hole] = heap_[best];
+    hole = best;
   }
-  heap_[i] = e;
+  heap_[hole] = heap_[n];
+  heap_.pop_back();
+  if (hole < n) sift_up(hole);
 }
 
 void EventQueue::sift_down(std::size_t i) {
   const std::size_t n = heap_.size();
-  Entry e = heap_[i];
+  const Entry e = heap_[i];
   for (;;) {
-    std::size_t child = 2 * i + 1;
-    if (child >= n) break;
-    if (child + 1 < n && before(heap_[child + 1], heap_[child])) ++child;
-    if (!before(heap_[child], e)) break;
-    heap_[i] = heap_[child];
-    i = child;
+    const std::size_t first = kArity * i + 1;
+    if (first >= n) break;
+    const std::size_t last = first + kArity < n ? first + kArity : n;
+    std::size_t best = first;
+    for (std::size_t c = first + 1; c < last; ++c) {
+      if (before(heap_[c], heap_[best])) best = c;
+    }
+    if (!before(heap_[best], e)) break;
+    heap_[i] = heap_[best];
+    i = best;
   }
   heap_[i] = e;
 }

@@ -8,6 +8,7 @@ SwitchIntervalGil::SwitchIntervalGil(const GilSpec& spec, GilHost& host, int thr
     : spec_(spec),
       host_(host),
       rng_(host.sim().stream("gil")),
+      timeouts_(host.sim().add_lane()),
       cond_(spec.waiter_choice, threads),
       switch_cond_(WaiterChoice::Fifo, threads),
       waiters_(std::size_t(threads)) {
@@ -48,7 +49,7 @@ void SwitchIntervalGil::wait(ThreadId t) {
   w.phase = Phase::Cond;
   w.timed_out = false;
   w.saved_switch = switch_number_;
-  w.timer = host_.sim().after(spec_.switch_interval, [this, t] { on_timeout(t); });
+  w.timer = host_.sim().after(timeouts_, spec_.switch_interval, [this, t] { on_timeout(t); });
   cond_.add(t);
   host_.block(t);
 }

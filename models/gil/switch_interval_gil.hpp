@@ -58,6 +58,7 @@ class SwitchIntervalGil final : public GilPolicy {
   GilSpec spec_;
   GilHost& host_;
   sim::Rng rng_;
+  sim::LaneId timeouts_;  // every timed wait lasts one interval: they expire in order
   bool locked_ = false;
   ThreadId holder_ = kNoThread;
   ThreadId last_holder_ = kNoThread;
