@@ -14,13 +14,8 @@ std::uint32_t EventQueue::grow_slots() {
   return static_cast<std::uint32_t>(slot_seq_.size() - 1);
 }
 
-void EventQueue::recycle(Lane& lane) {
-  lane.items.clear();
-  lane.head = 0;
-}
-
 void EventQueue::compact_lane(Lane& lane) {
-  lane.items.erase(lane.items.begin(), lane.items.begin() + std::ptrdiff_t(lane.head));
+  lane.items.erase_front(lane.head);
   lane.head = 0;
 }
 

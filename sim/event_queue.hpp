@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "sim/callback.hpp"
+#include "sim/flat_vec.hpp"
 #include "sim/time.hpp"
 
 namespace gilsim::sim {
@@ -55,7 +56,12 @@ class EventQueue {
     const std::uint64_t seq = next_seq_++;
     const std::uint32_t slot = take_slot(seq, fn, kInLane);
     lane.last = at;
-    if (lane.head >= 1024 && 2 * lane.head >= lane.items.size()) compact_lane(lane);
+    if (lane.head == lane.items.size()) {
+      lane.items.clear();
+      lane.head = 0;
+    } else if (lane.head >= 1024 && 2 * lane.head >= lane.items.size()) {
+      compact_lane(lane);
+    }
     lane.items.push_back(Entry{at, seq, slot});
     return EventId{seq, slot};
   }
@@ -103,7 +109,7 @@ class EventQueue {
     std::uint32_t slot;
   };
   struct Lane {
-    std::vector<Entry> items;
+    FlatVec<Entry> items;
     std::size_t head = 0;
     Time last = 0;
   };
@@ -137,26 +143,24 @@ class EventQueue {
       --cancelled_;
       pop_top();
     }
-    const Entry* best = heap_.empty() ? nullptr : &heap_.front();
+    const Entry* best = heap_.empty() ? nullptr : heap_.data();
     front_lane_ = kHeap;
     for (std::uint32_t i = 0; i < lanes_.size(); ++i) {
       Lane& lane = lanes_[i];
-      while (lane.head < lane.items.size() && !live(lane.items[lane.head])) {
-        free_slots_.push_back(lane.items[lane.head++].slot);
+      const Entry* h = lane.items.data() + lane.head;
+      const Entry* end = lane.items.data() + lane.items.size();
+      if (h != end && !live(*h)) {
+        do free_slots_.push_back((h++)->slot);
+        while (h != end && !live(*h));
+        lane.head = std::size_t(h - lane.items.data());
       }
-      if (lane.head == lane.items.size()) {
-        if (lane.head != 0) recycle(lane);
-        continue;
-      }
-      const Entry* e = &lane.items[lane.head];
-      if (best == nullptr || before(*e, *best)) {
-        best = e;
+      if (h != end && (best == nullptr || before(*h, *best))) {
+        best = h;
         front_lane_ = i;
       }
     }
     return best;
   }
-  static void recycle(Lane& lane);
   static void compact_lane(Lane& lane);
   void sift_up(std::size_t i) {
     const Entry e = heap_[i];
@@ -172,13 +176,14 @@ class EventQueue {
   void pop_top();
   void compact();
 
-  std::vector<Entry> heap_;
+  FlatVec<Entry> heap_;
   std::vector<Lane> lanes_;
   std::uint32_t front_lane_ = kHeap;      // where front() found the earliest entry
-  std::vector<std::uint64_t> slot_seq_;  // seq of the live event owning the slot, 0 if none
+  // Per slot: the seq of the live event owning it (0 if none), its callback, where it is.
+  std::vector<std::uint64_t> slot_seq_;
   std::vector<Callback> slot_fn_;
   std::vector<std::uint8_t> slot_where_;  // kInHeap or kInLane
-  std::vector<std::uint32_t> free_slots_;
+  FlatVec<std::uint32_t> free_slots_;
   std::uint64_t next_seq_ = 1;
   std::size_t cancelled_ = 0;  // cancelled entries still in the heap
 };
