@@ -15,6 +15,7 @@ OsScheduler::OsScheduler(sim::Simulator& sim, const MachineSpec& machine, const 
       tasks_(thread_rngs.size()),
       arrivals_(sim.add_lane()),
       cpus_(std::size_t(machine.logical_cpus())),
+      idle_cpus_(machine.logical_cpus()),
       rngs_(std::move(thread_rngs)) {}
 
 namespace {
@@ -70,6 +71,7 @@ void OsScheduler::set_wait_cat(ThreadId t, TimeCat cat) {
 }
 
 CpuId OsScheduler::pick_idle_cpu() const {
+  if (idle_cpus_ == 0) return kNoCpu;
   const auto tpc = CpuId(machine_.threads_per_core());
   CpuId fallback = kNoCpu;
   for (CpuId c = 0; c < CpuId(cpus_.size()); ++c) {
@@ -120,6 +122,7 @@ void OsScheduler::wake(ThreadId t) {
     k.state = State::Waking;
     k.cpu = cpu;
     cpus_[cpu].thread = t;
+    --idle_cpus_;
     const sim::Time latency = spec_.wakeup_latency.sample(*rngs_[t]);
     k.wake_event =
         sim_.after(arrivals_, latency + spec_.context_switch, [this, t] { arrive(t); });
@@ -268,6 +271,7 @@ void OsScheduler::preempt(CpuId cpu) {
 void OsScheduler::release_cpu(CpuId cpu) {
   cpus_[cpu].thread = kNoThread;
   if (run_queue_.empty()) {
+    ++idle_cpus_;
     machine_.vacate(cpu);
     return;
   }

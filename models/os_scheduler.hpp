@@ -130,6 +130,7 @@ class OsScheduler : private Machine::Listener {
   std::vector<Task> tasks_;
   sim::LaneId arrivals_;  // wake-ups end in time order when the latency is constant
   std::vector<CpuSlot> cpus_;
+  int idle_cpus_;  // CPUs with no thread running or reserved
   std::vector<sim::Rng*> rngs_;
   std::vector<std::pair<sim::Time, ThreadId>> run_queue_;  // min-heap: virtual runtime, id
   sim::Time min_vruntime_ = 0;

@@ -209,10 +209,7 @@ void PyThread::gil_done() {
     // and immediate re-take) is not an acquisition anyone waited for.
     const bool lost_it = op == GilOp::Take || gil_.stats().switches != switches_at_op_;
     const sim::Time waited = sim_.now() - op_started_;
-    if (lost_it) {
-      sinks_.group_gil_wait->record(waited);
-      sinks_.run_gil_wait->record(waited);
-    }
+    if (lost_it) sinks_.gil_wait->record(waited);
     if (resuming_io_) {
       resuming_io_ = false;
       sinks_.io_resume->record(sim_.now() - io_ended_);

@@ -26,8 +26,7 @@ class PyThread {
  public:
   /// Where the thread records what it measures (its group's figures and the run's).
   struct Sinks {
-    sim::Histogram* group_gil_wait;
-    sim::Histogram* run_gil_wait;
+    sim::Histogram* gil_wait;
     sim::Histogram* io_resume;
   };
 

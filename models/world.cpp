@@ -26,7 +26,7 @@ World::World(sim::Simulator& sim, const Scenario& scenario) : sim_(sim), scenari
   const sim::LaneId io_lane = sim.add_lane();
   for (ThreadId t = 0; t < ThreadId(n); ++t) {
     GroupResult& gr = result_.groups[std::size_t(group_of_[t])];
-    PyThread::Sinks sinks{&gr.gil_wait, &result_.gil_wait, &gr.io_resume};
+    PyThread::Sinks sinks{&gr.gil_wait, &gr.io_resume};
     threads_.push_back(std::make_unique<PyThread>(t, code_[std::size_t(group_of_[t])], sim, *os_,
                                                   *gil_, rngs_[t], sinks, io_lane));
   }
@@ -81,7 +81,11 @@ RunResult World::collect() {
   }
   r.stopped = !all_finished;
   r.makespan = all_finished ? last_finish : sim_.now();
-  for (const GroupResult& gr : r.groups) r.serial += gr.serial;
+  r.gil_wait = sim::Histogram();
+  for (const GroupResult& gr : r.groups) {
+    r.serial += gr.serial;
+    r.gil_wait.merge(gr.gil_wait);
+  }
   r.logical_cpus = scenario_.machine.logical_cpus();
   r.cpu_busy = os_->machine().busy_time();
   r.gil = gil_->stats();

@@ -11,7 +11,7 @@ Dist Dist::lognormal_mean_sd(Time mean, Time stddev) {
   return {Kind::Lognormal, m / std::sqrt(ratio), std::sqrt(std::log(ratio))};
 }
 
-Time Dist::sample(Rng& rng) const {
+Time Dist::draw(Rng& rng) const {
   double v = 0;
   switch (kind) {
     case Kind::Constant:

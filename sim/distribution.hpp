@@ -27,11 +27,14 @@ struct Dist {
 
   bool is_constant() const { return kind == Kind::Constant; }
   /// A constant consumes no random numbers, so constant durations never perturb a stream.
-  Time sample(Rng& rng) const;
+  Time sample(Rng& rng) const { return kind == Kind::Constant ? static_cast<Time>(a) : draw(rng); }
   /// Expected value in nanoseconds (for a truncated normal, of the truncated distribution).
   double mean() const;
 
   friend bool operator==(const Dist&, const Dist&) = default;
+
+ private:
+  Time draw(Rng& rng) const;
 };
 
 }  // namespace gilsim::sim

@@ -96,28 +96,4 @@ class GilPolicy {
 
 std::unique_ptr<GilPolicy> make_gil(const GilSpec& spec, GilHost& host, int threads);
 
-/// The threads waiting on one condition, and the rule for which one a signal wakes.
-class WaiterSet {
- public:
-  WaiterSet(WaiterChoice choice, int threads);
-  void add(ThreadId t);
-  void remove(ThreadId t);
-  bool contains(ThreadId t) const { return pos_[t] != kAbsent; }
-  bool empty() const { return size_ == 0; }
-  std::size_t size() const { return size_; }
-  /// Removes and returns the waiter one signal wakes.
-  ThreadId pick(sim::Rng& rng);
-
- private:
-  static constexpr std::uint32_t kAbsent = 0xFFFFFFFF;
-  WaiterChoice choice_;
-  std::size_t size_ = 0;
-  // Random: `items_` unordered (swap-remove), pos_ = index. Fifo/Lifo: a doubly linked list in
-  // arrival order through prev_/next_, pos_ = 0 when present.
-  std::vector<ThreadId> items_;
-  std::vector<std::uint32_t> pos_;
-  std::vector<ThreadId> prev_, next_;
-  ThreadId head_ = kNoThread, tail_ = kNoThread;
-};
-
 }  // namespace gilsim::models

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "models/gil/gil.hpp"
+#include "models/gil/waiter_set.hpp"
 
 namespace gilsim::models {
 
