@@ -54,9 +54,10 @@ void Machine::occupy(CpuId cpu, sim::Time since) {
   if (c.busy) return;
   c.busy = true;
   c.busy_since = since;
+  if (spec_.threads_per_core == 1) return;  // no siblings: nothing to count or re-rate
   const int core = core_of(cpu);
   ++busy_on_core_[std::size_t(core)];
-  if (spec_.threads_per_core > 1) rerate_core(core);
+  rerate_core(core);
 }
 
 void Machine::vacate(CpuId cpu) {
@@ -65,9 +66,10 @@ void Machine::vacate(CpuId cpu) {
   if (c.in_burst) throw std::logic_error("vacating a CPU with a burst in progress");
   c.busy = false;
   busy_total_ += sim_.now() - c.busy_since;
+  if (spec_.threads_per_core == 1) return;
   const int core = core_of(cpu);
   --busy_on_core_[std::size_t(core)];
-  if (spec_.threads_per_core > 1) rerate_core(core);
+  rerate_core(core);
 }
 
 void Machine::start_burst(CpuId cpu, std::int64_t work) {
@@ -76,7 +78,7 @@ void Machine::start_burst(CpuId cpu, std::int64_t work) {
   c.in_burst = true;
   c.left = work;
   c.settled = sim_.now();
-  c.rate = rate_for(core_of(cpu));
+  c.rate = spec_.threads_per_core == 1 ? 1.0 : rate_for(core_of(cpu));
   schedule_done(cpu);
 }
 

@@ -38,8 +38,6 @@ class Machine {
   int core_of(CpuId cpu) const { return int(cpu) / spec_.threads_per_core; }
   int threads_per_core() const { return spec_.threads_per_core; }
   bool busy(CpuId cpu) const { return cpus_[cpu].busy; }
-  /// True when no logical CPU of the core is busy.
-  bool core_idle(int core) const { return busy_on_core_[core] == 0; }
 
   /// Marks the CPU busy (a thread is on it) or idle; siblings' bursts are re-rated. `since`
   /// (<= now) back-dates the busy time, for a context switch that ended a wake-up.
@@ -81,7 +79,7 @@ class Machine {
   MachineSpec spec_;
   Listener& listener_;
   std::vector<Cpu> cpus_;
-  std::vector<int> busy_on_core_;
+  std::vector<int> busy_on_core_;  // busy logical CPUs per core (kept when threads_per_core > 1)
   sim::Time busy_total_ = 0;
 };
 

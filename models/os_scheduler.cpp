@@ -72,16 +72,26 @@ void OsScheduler::set_wait_cat(ThreadId t, TimeCat cat) {
 
 CpuId OsScheduler::pick_idle_cpu() const {
   if (idle_cpus_ == 0) return kNoCpu;
+  const auto n = CpuId(cpus_.size());
   const auto tpc = CpuId(machine_.threads_per_core());
+  if (tpc == 1) {
+    for (CpuId c = 0; c < n; ++c) {
+      if (cpus_[c].thread == kNoThread) return c;
+    }
+    return kNoCpu;
+  }
+  // Prefer a CPU whose whole core is free (no sibling running or about to run).
   CpuId fallback = kNoCpu;
-  for (CpuId c = 0; c < CpuId(cpus_.size()); ++c) {
-    if (cpus_[c].thread != kNoThread) continue;
-    if (fallback == kNoCpu) fallback = c;
-    // Prefer a CPU whose whole core is free (no sibling running or about to run).
-    const CpuId first = c - c % tpc;
+  for (CpuId first = 0; first < n; first += tpc) {
     bool core_free = true;
-    for (CpuId s = first; s < first + tpc; ++s) core_free = core_free && cpus_[s].thread == kNoThread;
-    if (core_free) return c;
+    for (CpuId c = first; c < first + tpc; ++c) {
+      if (cpus_[c].thread != kNoThread) {
+        core_free = false;
+      } else if (fallback == kNoCpu) {
+        fallback = c;
+      }
+    }
+    if (core_free) return first;
   }
   return fallback;
 }
