@@ -21,10 +21,10 @@ usage:
       Simulate a scenario; print a summary and (with --json) write the JSON result.
   gilsim check FILE [--set key.path=value]...
       Validate a scenario and print it with every default filled in.
-  gilsim sweep FILE --vary key.path=v1,v2,... [--vary ...] [--jobs N] [--csv PATH]
+  gilsim sweep FILE --vary key.path=v1,v2,... [--vary ...] [--jobs N] [--csv PATH|-]
              [--seed N] [--set key.path=value]...
       Run the scenario over the grid of values; one row per run, in grid order.
-  gilsim bench [FILE...] [--repeat N] [--scale K] [--json PATH]
+  gilsim bench [FILE...] [--repeat N] [--scale K] [--json PATH|-]
       Measure simulation speed and memory (default: configs/bench/*.yaml).
   gilsim --help | --version
 

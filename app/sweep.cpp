@@ -149,8 +149,9 @@ int cmd_sweep(const SweepOptions& o, std::ostream& out, std::ostream& err) {
       while (!s.empty() && s.back() == ' ') s.pop_back();
       return s + "\n";
     };
-    out << scenarios.front().name << ": " << rows.size() << " runs\n" << line(header);
-    for (const auto& row : rows) out << line(row);
+    std::ostream& table = o.csv_path == "-" ? err : out;
+    table << scenarios.front().name << ": " << rows.size() << " runs\n" << line(header);
+    for (const auto& row : rows) table << line(row);
     if (!o.csv_path.empty()) {
       std::string csv;
       auto csv_line = [&csv](const std::vector<std::string>& cells) {
@@ -159,7 +160,11 @@ int cmd_sweep(const SweepOptions& o, std::ostream& out, std::ostream& err) {
       };
       csv_line(header);
       for (const auto& row : rows) csv_line(row);
-      write_file_atomically(o.csv_path, csv);
+      if (o.csv_path == "-") {
+        out << csv;
+      } else {
+        write_file_atomically(o.csv_path, csv);
+      }
     }
     return 0;
   } catch (const InputError& e) {

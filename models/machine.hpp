@@ -6,7 +6,8 @@
 // hyperthreads with smt_throughput 1.25 each run at 0.625). When a sibling starts or stops,
 // every burst on the core is settled (progress so far credited), re-rated and its completion
 // rescheduled, as SimGrid's fluid CPU model does.
-// Sources: gil-mechanics.md section 6 (SMT: each sibling gets 0.5-0.65 of solo throughput).
+// Sources: vendor figures put each of two busy hyperthreads at 0.5-0.65 of solo throughput
+// (VMware: "slightly more than half"; Intel: up to ~30% more for the pair).
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,6 @@
 // The operating system's CPU scheduler, reduced to what changes GIL behaviour.
 //
-// Model (after Linux CFS, gil-mechanics.md section 6):
+// Model (after Linux CFS, kernel/sched/fair.c, and its EEVDF successor):
 // - A thread is Blocked (I/O, sleep, a lock), Waking (wake-up latency elapsing on a reserved
 //   idle CPU), Queued (runnable) or Running on one logical CPU.
 // - Fairness is by virtual runtime: the CPU time a thread has used. The run queue is ordered by

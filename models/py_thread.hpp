@@ -1,4 +1,6 @@
-// A Python thread running its program (gil-mechanics.md 1.7 for where the GIL is released).
+// A Python thread running its program. Where CPython releases the GIL: Py_BEGIN_ALLOW_THREADS
+// around blocking system calls (os.read, sockets, time.sleep), hashlib updates of >= 2048 bytes,
+// zlib, NumPy loops over > 500 elements.
 //
 // Model:
 // - A new thread first takes the GIL (the thread bootstrap runs Python).

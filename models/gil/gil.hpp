@@ -24,7 +24,8 @@
 namespace gilsim::models {
 
 enum class GilKind : std::uint8_t { Tick, SwitchInterval, None };
-/// Which waiter one signal wakes (the OS decides in reality; see gil-mechanics.md 1.5).
+/// Which waiter one signal wakes. In CPython the OS decides (pthread_cond_signal); the docs say
+/// "which thread becomes scheduled at the end of the interval is the operating system's decision".
 enum class WaiterChoice : std::uint8_t { Random, Fifo, Lifo };
 
 struct GilSpec {

@@ -1,4 +1,4 @@
-// The "new GIL" of CPython 3.2 and later GIL builds (Python/ceval_gil.c; gil-mechanics.md 1).
+// The "new GIL" of CPython 3.2 and later GIL builds (Python/ceval_gil.c).
 //
 // Notes about the model, transcribed from take_gil/drop_gil:
 // - The GIL is a boolean `locked` plus `last_holder` and `switch_number`, which counts changes

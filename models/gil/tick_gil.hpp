@@ -1,5 +1,5 @@
 // The "old GIL" of CPython 2.x, 3.0 and 3.1 (Python/ceval.c, Python/thread_pthread.h;
-// gil-mechanics.md section 2).
+// Python/ceval.c: _Py_CheckInterval, _Py_Ticker).
 //
 // Notes about the model:
 // - The GIL is a plain lock (a POSIX semaphore on Linux) with no queue and no fairness.

@@ -1,6 +1,8 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <regex>
+#include <sstream>
+#include <vector>
 
 #include "cli.hpp"
 
@@ -158,4 +160,36 @@ TEST_CASE("every file of the bad-input corpus exits 2 with located messages and 
   }
   CHECK(files >= 25);
   fs::remove_all(dir);
+}
+
+TEST_CASE("gilsim sweep runs the grid in order and prints the same bytes whatever --jobs",
+          "[app][cli][sweep]") {
+  const std::string args =
+      "sweep configs/seeds/convoy-effect.yaml --vary interpreter.switch_interval=1ms,5ms "
+      "--vary threads.poller.count=1,2 --csv -";
+  const CliResult one = run_cli(args + " --jobs 1");
+  const CliResult four = run_cli(args + " --jobs 4");
+  REQUIRE(one.code == 0);
+  CHECK(one.out == four.out);
+  CHECK(one.err == four.err);
+  std::istringstream csv(one.out);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(csv, line);) lines.push_back(line);
+  REQUIRE(lines.size() == 5);  // header + 2 x 2 points, the last axis fastest
+  CHECK(lines[0].rfind("interpreter.switch_interval,threads.poller.count,makespan_s", 0) == 0);
+  CHECK(lines[1].rfind("1ms,1,", 0) == 0);
+  CHECK(lines[2].rfind("1ms,2,", 0) == 0);
+  CHECK(lines[3].rfind("5ms,1,", 0) == 0);
+  CHECK(lines[4].rfind("5ms,2,", 0) == 0);
+}
+
+TEST_CASE("a bad point anywhere in a sweep grid is reported before anything runs",
+          "[app][cli][sweep]") {
+  const CliResult r = run_cli(
+      "sweep configs/seeds/convoy-effect.yaml --vary interpreter.switch_interval=1ms,-5ms");
+  CHECK(r.code == 2);
+  CHECK(r.out.empty());
+  CHECK(r.err.find("--set interpreter.switch_interval=-5ms") != std::string::npos);
+  const CliResult bad = run_cli("sweep configs/seeds/convoy-effect.yaml --vary nokey");
+  CHECK(bad.code == 2);
 }

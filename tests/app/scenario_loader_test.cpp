@@ -106,7 +106,7 @@ threads:
   CHECK(s.groups[0].program[0].body[0].body[1].kind == models::StepKind::CCall);
 }
 
-TEST_CASE("--set reaches list elements by name or index and creates missing keys",
+TEST_CASE("overrides reach list elements by name or index and create missing keys",
           "[app][scenario]") {
   const models::Scenario s =
       parse_scenario(kMinimal, "m.yaml",
