@@ -189,7 +189,7 @@ void OsScheduler::start_running(ThreadId t, CpuId cpu, sim::Time on_cpu_since) {
     machine_.start_burst(cpu, k.burst_left);
     return;
   }
-  account(k, TimeCat::Sys);
+  if (k.cat != TimeCat::Sys) account(k, TimeCat::Sys);  // no time passes until it acts
   client_.on_running(t);
 }
 

@@ -138,28 +138,28 @@ class EventQueue {
   /// The earliest live entry, from the heap (front_lane_ == kHeap) or a lane's head; drops
   /// cancelled entries it meets on the way.
   const Entry* front() {
-    while (!heap_.empty() && !live(heap_.front())) {
-      free_slots_.push_back(heap_.front().slot);
-      --cancelled_;
-      pop_top();
-    }
-    const Entry* best = heap_.empty() ? nullptr : heap_.data();
-    front_lane_ = kHeap;
-    for (std::uint32_t i = 0; i < lanes_.size(); ++i) {
-      Lane& lane = lanes_[i];
-      const Entry* h = lane.items.data() + lane.head;
-      const Entry* end = lane.items.data() + lane.items.size();
-      if (h != end && !live(*h)) {
-        do free_slots_.push_back((h++)->slot);
-        while (h != end && !live(*h));
-        lane.head = std::size_t(h - lane.items.data());
+    for (;;) {
+      // The earliest candidate, live or not; only the winner's liveness is checked.
+      const Entry* best = heap_.empty() ? nullptr : heap_.data();
+      front_lane_ = kHeap;
+      for (std::uint32_t i = 0; i < lanes_.size(); ++i) {
+        const Lane& lane = lanes_[i];
+        if (lane.head == lane.items.size()) continue;
+        const Entry* h = lane.items.data() + lane.head;
+        if (best == nullptr || before(*h, *best)) {
+          best = h;
+          front_lane_ = i;
+        }
       }
-      if (h != end && (best == nullptr || before(*h, *best))) {
-        best = h;
-        front_lane_ = i;
+      if (best == nullptr || live(*best)) return best;
+      free_slots_.push_back(best->slot);
+      if (front_lane_ == kHeap) {
+        --cancelled_;
+        pop_top();
+      } else {
+        ++lanes_[front_lane_].head;
       }
     }
-    return best;
   }
   static void compact_lane(Lane& lane);
   void sift_up(std::size_t i) {
