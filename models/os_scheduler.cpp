@@ -14,6 +14,7 @@ OsScheduler::OsScheduler(sim::Simulator& sim, const MachineSpec& machine, const 
       machine_(sim, machine, *this),
       tasks_(thread_rngs.size()),
       arrivals_(sim.add_lane()),
+      switch_ends_(sim.add_lane()),
       cpus_(std::size_t(machine.logical_cpus())),
       idle_cpus_(machine.logical_cpus()),
       rngs_(std::move(thread_rngs)) {}
@@ -172,7 +173,14 @@ void OsScheduler::dispatch(ThreadId t, CpuId cpu) {
     ++switches_;
     if (!run_queue_.empty()) arm_slice(cpu);
     account(k, TimeCat::Sys);
-    machine_.start_burst(cpu, spec_.context_switch);
+    if (machine_.threads_per_core() == 1) {
+      // Nothing re-rates a lone hardware thread: the switch takes exactly context_switch, and
+      // all switches end in the order they began.
+      k.switch_event = sim_.after(switch_ends_, spec_.context_switch,
+                                  [this, cpu] { on_burst_done(cpu); });
+    } else {
+      machine_.start_burst(cpu, spec_.context_switch);
+    }
     return;
   }
   start_running(t, cpu, sim_.now());
@@ -266,7 +274,12 @@ void OsScheduler::preempt(CpuId cpu) {
   Task& k = tasks_[t];
   if (!k.switching && !k.has_burst) throw std::logic_error("preempting a thread between bursts");
   if (k.switching) {
-    machine_.stop_burst(cpu);  // the switch is redone when the thread runs again
+    // The switch is redone when the thread runs again.
+    if (machine_.threads_per_core() == 1) {
+      sim_.cancel(k.switch_event);
+    } else {
+      machine_.stop_burst(cpu);
+    }
     k.switching = false;
   } else if (k.has_burst) {
     k.burst_left = machine_.stop_burst(cpu);

@@ -98,6 +98,7 @@ class OsScheduler : private Machine::Listener {
     sim::Time on_cpu_since = 0;
     sim::Time vruntime = 0;               // CPU time used, as of `since`
     sim::EventId wake_event;
+    sim::EventId switch_event;            // end of a context switch (no hyperthreads)
     TimeSplit split{};
   };
   struct CpuSlot {
@@ -128,7 +129,8 @@ class OsScheduler : private Machine::Listener {
   Client& client_;
   Machine machine_;
   std::vector<Task> tasks_;
-  sim::LaneId arrivals_;  // wake-ups end in time order when the latency is constant
+  sim::LaneId arrivals_;     // wake-ups end in time order when the latency is constant
+  sim::LaneId switch_ends_;  // context switches all take the same time
   std::vector<CpuSlot> cpus_;
   int idle_cpus_;  // CPUs with no thread running or reserved
   std::vector<sim::Rng*> rngs_;

@@ -5,19 +5,7 @@
 #include <cmath>
 
 namespace gilsim::sim {
-namespace {
-constexpr unsigned kExactBits = 8;   // values below 256 have their own bucket
-constexpr unsigned kSubBits = 7;     // 128 buckets per power of two above that
-constexpr std::uint64_t kExact = 1u << kExactBits;
-constexpr std::uint64_t kSub = 1u << kSubBits;
-}  // namespace
-
-std::size_t Histogram::index_of(std::uint64_t v) {
-  if (v < kExact) return v;
-  const unsigned msb = 63u - unsigned(std::countl_zero(v));  // >= kExactBits
-  const unsigned shift = msb - kSubBits;                      // >= 1
-  return kExact + (shift - 1) * kSub + ((v >> shift) - kSub);
-}
+void Histogram::grow(std::size_t index) { buckets_.resize(index + 1, 0); }
 
 void Histogram::bounds_of(std::size_t index, std::uint64_t& lo, std::uint64_t& hi) {
   if (index < kExact) {
@@ -29,17 +17,6 @@ void Histogram::bounds_of(std::size_t index, std::uint64_t& lo, std::uint64_t& h
   const std::uint64_t sub = rel % kSub + kSub;
   lo = sub << shift;
   hi = lo + (std::uint64_t(1) << shift) - 1;
-}
-
-void Histogram::record(std::int64_t value) {
-  if (value < 0) value = 0;
-  const std::size_t i = index_of(std::uint64_t(value));
-  if (i >= buckets_.size()) buckets_.resize(i + 1, 0);
-  ++buckets_[i];
-  if (count_ == 0 || value < min_) min_ = value;
-  if (count_ == 0 || value > max_) max_ = value;
-  ++count_;
-  sum_ += double(value);
 }
 
 void Histogram::merge(const Histogram& other) {

@@ -4,6 +4,7 @@
 // memory stays flat however long it simulates.
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <vector>
 
@@ -11,7 +12,16 @@ namespace gilsim::sim {
 
 class Histogram {
  public:
-  void record(std::int64_t value);
+  void record(std::int64_t value) {
+    if (value < 0) value = 0;
+    const std::size_t i = index_of(std::uint64_t(value));
+    if (i >= buckets_.size()) grow(i);
+    ++buckets_[i];
+    if (count_ == 0 || value < min_) min_ = value;
+    if (count_ == 0 || value > max_) max_ = value;
+    ++count_;
+    sum_ += double(value);
+  }
   void merge(const Histogram& other);
 
   std::uint64_t count() const { return count_; }
@@ -23,7 +33,17 @@ class Histogram {
   std::int64_t quantile(double q) const;
 
  private:
-  static std::size_t index_of(std::uint64_t v);
+  static constexpr unsigned kExactBits = 8;  // values below 256 have their own bucket
+  static constexpr unsigned kSubBits = 7;    // 128 buckets per power of two above that
+  static constexpr std::uint64_t kExact = std::uint64_t(1) << kExactBits;
+  static constexpr std::uint64_t kSub = std::uint64_t(1) << kSubBits;
+  static std::size_t index_of(std::uint64_t v) {
+    if (v < kExact) return std::size_t(v);
+    const unsigned msb = 63u - unsigned(std::countl_zero(v));  // >= kExactBits
+    const unsigned shift = msb - kSubBits;                      // >= 1
+    return kExact + (shift - 1) * kSub + std::size_t((v >> shift) - kSub);
+  }
+  void grow(std::size_t index);
   static void bounds_of(std::size_t index, std::uint64_t& lo, std::uint64_t& hi);
 
   std::vector<std::uint64_t> buckets_;
