@@ -139,25 +139,29 @@ class EventQueue {
   /// cancelled entries it meets on the way.
   const Entry* front() {
     for (;;) {
-      // The earliest candidate, live or not; only the winner's liveness is checked.
+      // The earliest candidate, live or not; only the winner's liveness is checked. Locals
+      // keep the loop free of reloads through `this`.
       const Entry* best = heap_.empty() ? nullptr : heap_.data();
-      front_lane_ = kHeap;
-      for (std::uint32_t i = 0; i < lanes_.size(); ++i) {
-        const Lane& lane = lanes_[i];
+      std::uint32_t where = kHeap;
+      const Lane* lanes = lanes_.data();
+      const auto count = std::uint32_t(lanes_.size());
+      for (std::uint32_t i = 0; i < count; ++i) {
+        const Lane& lane = lanes[i];
         if (lane.head == lane.items.size()) continue;
         const Entry* h = lane.items.data() + lane.head;
         if (best == nullptr || before(*h, *best)) {
           best = h;
-          front_lane_ = i;
+          where = i;
         }
       }
+      front_lane_ = where;
       if (best == nullptr || live(*best)) return best;
       free_slots_.push_back(best->slot);
-      if (front_lane_ == kHeap) {
+      if (where == kHeap) {
         --cancelled_;
         pop_top();
       } else {
-        ++lanes_[front_lane_].head;
+        ++lanes_[where].head;
       }
     }
   }
