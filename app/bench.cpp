@@ -22,11 +22,11 @@ namespace gilsim::app {
 namespace {
 
 struct Measure {
-  double wall = 0;             // seconds
-  double simulated = 0;        // seconds
+  double wall = 0;       // seconds
+  double simulated = 0;  // seconds
   std::uint64_t events = 0;
-  long peak_rss_kb = 0;        // of the whole child process
-  long rss_growth_kb = 0;      // peak during the run minus before it
+  long peak_rss_kb = 0;    // of the whole child process
+  long rss_growth_kb = 0;  // peak during the run minus before it
 };
 
 long max_rss_kb() {
@@ -107,7 +107,7 @@ int cmd_bench(const BenchOptions& o, std::ostream& out, std::ostream& err) {
     j.key("workloads").begin_array();
     std::ostream& table = o.json_path == "-" ? err : out;
     table << "workload            sim s      events   wall s   sim s/wall s   M events/s   peak RSS"
-        << "   RSS at " << o.scale << "x duration\n";
+          << "   RSS at " << o.scale << "x duration\n";
     for (const std::string& file : files) {
       models::Scenario s = load_scenario(file);
       if (!s.stop) {

@@ -9,7 +9,7 @@ namespace gilsim::app {
 
 struct Diagnostic {
   std::string file;
-  int line = 0;    ///< 1-based; 0 when the input has no position (a command-line option)
+  int line = 0;  ///< 1-based; 0 when the input has no position (a command-line option)
   int column = 0;
   std::string path;  ///< the key path, e.g. threads[0].program[1].io
   std::string message;

@@ -43,11 +43,10 @@ int run_command(const std::string& command, const std::vector<std::string>& args
   po::options_description opts;
   opts.add_options()("help,h", "")("seed", po::value<std::uint64_t>(), "")(
       "set", po::value<std::vector<std::string>>()->composing(), "")(
-      "json", po::value<std::string>(), "")("quiet,q", "")(
-      "repeat", po::value<int>(), "")("scale", po::value<int>(), "")(
-      "vary", po::value<std::vector<std::string>>()->composing(), "")(
-      "jobs,j", po::value<int>(), "")("csv", po::value<std::string>(), "")(
-      "files", po::value<std::vector<std::string>>(), "");
+      "json", po::value<std::string>(), "")("quiet,q", "")("repeat", po::value<int>(), "")(
+      "scale", po::value<int>(), "")("vary", po::value<std::vector<std::string>>()->composing(),
+                                     "")("jobs,j", po::value<int>(), "")(
+      "csv", po::value<std::string>(), "")("files", po::value<std::vector<std::string>>(), "");
   po::positional_options_description pos;
   pos.add("files", -1);
   po::variables_map vm;

@@ -54,7 +54,8 @@ std::vector<OverrideOrigin> apply_overrides(YAML::Node& root,
   for (const std::string& arg : sets) {
     const auto eq = arg.find('=');
     if (eq == std::string::npos || eq == 0) {
-      errors.push_back(bad(arg, "", "expected key.path=value, as in interpreter.switch_interval=1ms"));
+      errors.push_back(
+          bad(arg, "", "expected key.path=value, as in interpreter.switch_interval=1ms"));
       continue;
     }
     const std::string key_path = arg.substr(0, eq);
@@ -81,8 +82,10 @@ std::vector<OverrideOrigin> apply_overrides(YAML::Node& root,
       if (cur.IsSequence()) {
         const long index = find_element(cur, key);
         if (index < 0) {
-          errors.push_back(bad(arg, canonical, "no element '" + key + "' in this list (give an "
-                                               "index from 0 or a name)"));
+          errors.push_back(bad(arg, canonical,
+                               "no element '" + key +
+                                   "' in this list (give an "
+                                   "index from 0 or a name)"));
           ok = false;
           break;
         }

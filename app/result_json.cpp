@@ -6,7 +6,9 @@
 namespace gilsim::app {
 namespace {
 
-double secs(double ns) { return ns / 1e9; }
+double secs(double ns) {
+  return ns / 1e9;
+}
 
 void percentiles(JsonWriter& j, const sim::Histogram& h) {
   j.begin_object();
@@ -21,9 +23,12 @@ void percentiles(JsonWriter& j, const sim::Histogram& h) {
 
 const char* model_id(models::GilKind kind) {
   switch (kind) {
-    case models::GilKind::Tick: return "tick";
-    case models::GilKind::SwitchInterval: return "switch_interval";
-    case models::GilKind::None: return "none";
+    case models::GilKind::Tick:
+      return "tick";
+    case models::GilKind::SwitchInterval:
+      return "switch_interval";
+    case models::GilKind::None:
+      return "none";
   }
   return "?";
 }

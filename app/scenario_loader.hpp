@@ -17,10 +17,6 @@ models::Scenario load_scenario(const std::string& path, const std::vector<std::s
 models::Scenario parse_scenario(const std::string& text, const std::string& label,
                                 const std::vector<std::string>& sets = {});
 
-/// Limits that keep a scenario runnable; larger values are rejected as input errors.
-inline constexpr int kMaxThreads = 100000;
-inline constexpr int kMaxCores = 4096;
-
 /// OS defaults for a machine with this many logical CPUs (Linux's scaling of its scheduler
 /// tunables by 1 + log2(min(cpus, 8))).
 models::OsSpec default_os(int logical_cpus);

@@ -7,15 +7,21 @@
 namespace gilsim::app {
 namespace {
 
-std::string dur(double ns) { return sim::format_duration(sim::Time(std::llround(ns))); }
+std::string dur(double ns) {
+  return sim::format_duration(sim::Time(std::llround(ns)));
+}
 
 std::string dist_text(const sim::Dist& d) {
   using K = sim::Dist::Kind;
   switch (d.kind) {
-    case K::Constant: return dur(d.a);
-    case K::Uniform: return "{uniform: {min: " + dur(d.a) + ", max: " + dur(d.b) + "}}";
-    case K::Exponential: return "{exponential: {mean: " + dur(d.a) + "}}";
-    case K::Normal: return "{normal: {mean: " + dur(d.a) + ", stddev: " + dur(d.b) + "}}";
+    case K::Constant:
+      return dur(d.a);
+    case K::Uniform:
+      return "{uniform: {min: " + dur(d.a) + ", max: " + dur(d.b) + "}}";
+    case K::Exponential:
+      return "{exponential: {mean: " + dur(d.a) + "}}";
+    case K::Normal:
+      return "{normal: {mean: " + dur(d.a) + ", stddev: " + dur(d.b) + "}}";
     case K::Lognormal:
       return "{lognormal: {median: " + dur(d.a) + ", sigma: " + format_double(d.b) + "}}";
   }
@@ -39,16 +45,19 @@ void steps_text(const models::Program& program, const std::string& indent, std::
       steps_text(st.body, indent + "    ", out);
       continue;
     }
-    out += indent + "- " + std::string(models::step_name(st.kind)) + ": " +
-           dist_text(st.duration) + "\n";
+    out += indent + "- " + std::string(models::step_name(st.kind)) + ": " + dist_text(st.duration) +
+           "\n";
   }
 }
 
 const char* choice_name(models::WaiterChoice c) {
   switch (c) {
-    case models::WaiterChoice::Random: return "random";
-    case models::WaiterChoice::Fifo: return "fifo";
-    case models::WaiterChoice::Lifo: return "lifo";
+    case models::WaiterChoice::Random:
+      return "random";
+    case models::WaiterChoice::Fifo:
+      return "fifo";
+    case models::WaiterChoice::Lifo:
+      return "lifo";
   }
   return "?";
 }

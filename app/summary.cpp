@@ -65,8 +65,8 @@ std::string summary_text(const models::Scenario& s, const models::RunResult& r,
            std::to_string(r.gil.wake_syscalls) + " wake system calls";
   }
   if (r.gil_wait.count() > 0) {
-    out += "; wait to acquire p50 " + human_duration(double(r.gil_wait.quantile(0.5))) +
-           ", p90 " + human_duration(double(r.gil_wait.quantile(0.9))) + ", p99 " +
+    out += "; wait to acquire p50 " + human_duration(double(r.gil_wait.quantile(0.5))) + ", p90 " +
+           human_duration(double(r.gil_wait.quantile(0.9))) + ", p99 " +
            human_duration(double(r.gil_wait.quantile(0.99))) + ", max " +
            human_duration(double(r.gil_wait.max()));
   }

@@ -95,8 +95,8 @@ int cmd_sweep(const SweepOptions& o, std::ostream& out, std::ostream& err) {
     // Columns: the varied keys, then the headline figures, then per-group figures.
     std::vector<std::string> header;
     for (const Axis& a : axes) header.push_back(a.key);
-    for (const char* h : {"makespan_s", "speedup", "cpu_utilization", "gil_switches",
-                          "gil_wait_p50_s"}) {
+    for (const char* h :
+         {"makespan_s", "speedup", "cpu_utilization", "gil_switches", "gil_wait_p50_s"}) {
       header.emplace_back(h);
     }
     const models::RunResult& first = results.front();

@@ -24,8 +24,7 @@ std::string scalar_text(const YAML::Node& node) {
   return node.IsDefined() && node.IsScalar() ? node.Scalar() : std::string();
 }
 
-void FieldReader::error(const YAML::Node& at, const std::string& path,
-                        const std::string& message) {
+void FieldReader::error(const YAML::Node& at, const std::string& path, const std::string& message) {
   Diagnostic d;
   d.path = path;
   d.message = message;
@@ -50,8 +49,9 @@ void FieldReader::error(const YAML::Node& at, const std::string& path,
 bool FieldReader::check_map(const YAML::Node& node, const std::string& path,
                             const std::vector<std::string>& allowed) {
   if (!node.IsMap()) {
-    error(node, path, node.IsNull() ? "is empty; expected a map of keys"
-                                    : "expected a map of keys (key: value)");
+    error(
+        node, path,
+        node.IsNull() ? "is empty; expected a map of keys" : "expected a map of keys (key: value)");
     return false;
   }
   std::set<std::string> seen;
@@ -80,8 +80,9 @@ bool FieldReader::check_map(const YAML::Node& node, const std::string& path,
 
 bool FieldReader::scalar(const YAML::Node& node, const std::string& path, const char* what) {
   if (node.IsScalar()) return true;
-  error(node, path, std::string("expected ") + what +
-                        (node.IsNull() ? ", found nothing" : ", found a list or map"));
+  error(node, path,
+        std::string("expected ") + what +
+            (node.IsNull() ? ", found nothing" : ", found a list or map"));
   return false;
 }
 
@@ -106,8 +107,9 @@ std::optional<std::int64_t> FieldReader::integer(const YAML::Node& node, const s
   std::int64_t v = 0;
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec == std::errc::result_out_of_range) {
-    error(node, path, "\"" + s + "\" is out of range (" + std::to_string(min) + " to " +
-                          std::to_string(max) + ")");
+    error(node, path,
+          "\"" + s + "\" is out of range (" + std::to_string(min) + " to " + std::to_string(max) +
+              ")");
     return std::nullopt;
   }
   if (ec != std::errc() || end != s.data() + s.size()) {
@@ -115,8 +117,9 @@ std::optional<std::int64_t> FieldReader::integer(const YAML::Node& node, const s
     return std::nullopt;
   }
   if (v < min || v > max) {
-    error(node, path, "must be between " + std::to_string(min) + " and " + std::to_string(max) +
-                          ", found " + s);
+    error(
+        node, path,
+        "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", found " + s);
     return std::nullopt;
   }
   return v;
@@ -227,7 +230,8 @@ std::optional<sim::Dist> FieldReader::dist(const YAML::Node& node, const std::st
     const auto sd = need("stddev");
     if (!mean || !sd) return std::nullopt;
     if (*mean <= 0) {
-      error(body["mean"], at + ".mean", "must be a positive duration (the normal is truncated at 0)");
+      error(body["mean"], at + ".mean",
+            "must be a positive duration (the normal is truncated at 0)");
       return std::nullopt;
     }
     return sim::Dist::normal(*mean, *sd);

@@ -20,8 +20,8 @@ void Machine::settle(Cpu& c) {
   const sim::Time now = sim_.now();
   if (c.in_burst && now > c.settled) {
     const double elapsed = double(now - c.settled);
-    const auto done = c.rate == 1.0 ? std::int64_t(now - c.settled)
-                                    : std::int64_t(std::floor(elapsed * c.rate));
+    const auto done =
+        c.rate == 1.0 ? std::int64_t(now - c.settled) : std::int64_t(std::floor(elapsed * c.rate));
     c.left = done >= c.left ? 0 : c.left - done;
   }
   c.settled = now;

@@ -65,7 +65,7 @@ class Machine {
     bool busy = false;
     bool in_burst = false;
     double rate = 1.0;
-    std::int64_t left = 0;      // solo-ns left as of `settled`
+    std::int64_t left = 0;  // solo-ns left as of `settled`
     sim::Time settled = 0;
     sim::Time busy_since = 0;
     sim::EventId done;

@@ -91,14 +91,14 @@ class OsScheduler : private Machine::Listener {
     TimeCat cat = TimeCat::CpuWait;       // what the time since `since` counts as
     TimeCat wait_cat = TimeCat::CpuWait;  // category while Waking or Queued
     TimeCat burst_cat = TimeCat::Cpu;
-    bool has_burst = false;               // a burst is running or suspended
-    bool switching = false;               // the context switch is in progress
-    std::int64_t burst_left = 0;          // suspended burst work
+    bool has_burst = false;       // a burst is running or suspended
+    bool switching = false;       // the context switch is in progress
+    std::int64_t burst_left = 0;  // suspended burst work
     sim::Time since = 0;
     sim::Time on_cpu_since = 0;
-    sim::Time vruntime = 0;               // CPU time used, as of `since`
+    sim::Time vruntime = 0;  // CPU time used, as of `since`
     sim::EventId wake_event;
-    sim::EventId switch_event;            // end of a context switch (no hyperthreads)
+    sim::EventId switch_event;  // end of a context switch (no hyperthreads)
     TimeSplit split{};
   };
   struct CpuSlot {
@@ -106,6 +106,9 @@ class OsScheduler : private Machine::Listener {
     sim::EventId slice;
   };
 
+  static bool on_cpu(TimeCat cat) {
+    return cat == TimeCat::Cpu || cat == TimeCat::Native || cat == TimeCat::Sys;
+  }
   void on_burst_done(CpuId cpu) override;
   void account(Task& task, TimeCat next, sim::Time at);
   void account(Task& task, TimeCat next) { account(task, next, sim_.now()); }

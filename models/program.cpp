@@ -4,12 +4,18 @@ namespace gilsim::models {
 
 std::string_view step_name(StepKind kind) {
   switch (kind) {
-    case StepKind::Cpu: return "cpu";
-    case StepKind::CCall: return "c_call";
-    case StepKind::Native: return "native";
-    case StepKind::Io: return "io";
-    case StepKind::Sleep: return "sleep";
-    case StepKind::Repeat: return "repeat";
+    case StepKind::Cpu:
+      return "cpu";
+    case StepKind::CCall:
+      return "c_call";
+    case StepKind::Native:
+      return "native";
+    case StepKind::Io:
+      return "io";
+    case StepKind::Sleep:
+      return "sleep";
+    case StepKind::Repeat:
+      return "repeat";
   }
   return "?";
 }

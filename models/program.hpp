@@ -25,9 +25,9 @@ inline constexpr std::int64_t kForever = -1;
 
 struct Step {
   StepKind kind = StepKind::Cpu;
-  sim::Dist duration;            ///< for every kind but Repeat
-  std::int64_t times = 0;        ///< Repeat: iterations, or kForever
-  std::vector<Step> body;        ///< Repeat: the steps repeated
+  sim::Dist duration;      ///< for every kind but Repeat
+  std::int64_t times = 0;  ///< Repeat: iterations, or kForever
+  std::vector<Step> body;  ///< Repeat: the steps repeated
 };
 
 using Program = std::vector<Step>;

@@ -6,8 +6,7 @@
 namespace gilsim::models {
 
 PyThread::PyThread(ThreadId id, const std::vector<Instr>& code, sim::Simulator& sim,
-                   OsScheduler& os, GilPolicy& gil, sim::Rng& rng, Sinks sinks,
-                   sim::LaneId io_lane)
+                   OsScheduler& os, GilPolicy& gil, sim::Rng& rng, Sinks sinks, sim::LaneId io_lane)
     : id_(id),
       code_(code),
       sim_(sim),
@@ -160,10 +159,18 @@ void PyThread::reset_check(std::int64_t after) {
 
 void PyThread::proceed(Then then) {
   switch (then) {
-    case Then::Next: next_step(); return;
-    case Then::Exec: run_step(); return;
-    case Then::Block: begin_block(); return;
-    case Then::Exit: finish(); return;
+    case Then::Next:
+      next_step();
+      return;
+    case Then::Exec:
+      run_step();
+      return;
+    case Then::Block:
+      begin_block();
+      return;
+    case Then::Exit:
+      finish();
+      return;
   }
 }
 

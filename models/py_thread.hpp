@@ -78,12 +78,12 @@ class PyThread {
   std::size_t pc_ = 0;
   std::vector<std::int64_t> loops_;  // iterations left of each open loop
   StepKind step_ = StepKind::Cpu;
-  sim::Time step_nominal_ = 0;       // sampled duration of the current step
-  std::int64_t step_work_ = 0;       // its work (bytecode scaled by the GIL build's factor)
+  sim::Time step_nominal_ = 0;  // sampled duration of the current step
+  std::int64_t step_work_ = 0;  // its work (bytecode scaled by the GIL build's factor)
   std::int64_t step_left_ = 0;
-  bool in_burst_ = false;            // a step burst is running or suspended by the OS
+  bool in_burst_ = false;  // a step burst is running or suspended by the OS
   std::int64_t burst_work_ = 0;
-  std::int64_t work_pos_ = 0;        // bytecode work done since the start (check-point clock)
+  std::int64_t work_pos_ = 0;  // bytecode work done since the start (check-point clock)
   std::int64_t check_at_ = sim::kNever;
   sim::Time io_started_ = 0;
   bool in_io_ = false;

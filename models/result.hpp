@@ -14,21 +14,21 @@ namespace gilsim::models {
 struct GroupResult {
   std::string name;
   int count = 0;
-  int finished = 0;            ///< threads that ran their program to the end
-  sim::Time finish = 0;        ///< when the group's last thread finished (or the stop time)
-  TimeSplit split{};           ///< summed over the group's threads
-  sim::Histogram io_resume;    ///< end of a blocking call -> holding the GIL again
-  sim::Histogram gil_wait;     ///< per acquisition: asking for the GIL -> holding it
-  double serial = 0;           ///< nominal work done (ns): what one uncontended thread would take
+  int finished = 0;          ///< threads that ran their program to the end
+  sim::Time finish = 0;      ///< when the group's last thread finished (or the stop time)
+  TimeSplit split{};         ///< summed over the group's threads
+  sim::Histogram io_resume;  ///< end of a blocking call -> holding the GIL again
+  sim::Histogram gil_wait;   ///< per acquisition: asking for the GIL -> holding it
+  double serial = 0;         ///< nominal work done (ns): what one uncontended thread would take
 };
 
 struct RunResult {
   std::uint64_t seed = 0;
   sim::Time makespan = 0;
-  bool stopped = false;        ///< the stop time came before every thread finished
-  double serial = 0;           ///< sum of the groups' serial work (ns)
+  bool stopped = false;  ///< the stop time came before every thread finished
+  double serial = 0;     ///< sum of the groups' serial work (ns)
   int logical_cpus = 0;
-  sim::Time cpu_busy = 0;      ///< busy logical-CPU time
+  sim::Time cpu_busy = 0;  ///< busy logical-CPU time
   GilStats gil;
   sim::Histogram gil_wait;
   std::vector<GroupResult> groups;

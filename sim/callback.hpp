@@ -13,8 +13,7 @@ class Callback {
  public:
   Callback() = default;
 
-  template <class F,
-            class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, Callback>>>
+  template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, Callback>>>
   Callback(F f) {  // NOLINT(google-explicit-constructor): lambdas convert implicitly by design
     static_assert(sizeof(F) <= kCapacity, "capture at most 16 bytes (e.g. [this, id])");
     static_assert(alignof(F) <= alignof(void*), "over-aligned captures are not supported");

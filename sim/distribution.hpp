@@ -12,16 +12,21 @@ struct Dist {
   enum class Kind : unsigned char { Constant, Uniform, Exponential, Normal, Lognormal };
 
   Kind kind = Kind::Constant;
-  double a = 0;  ///< constant value | uniform min | exponential mean | normal mean | lognormal median
+  double a =
+      0;  ///< constant value | uniform min | exponential mean | normal mean | lognormal median
   double b = 0;  ///< uniform max | normal standard deviation | lognormal sigma (of the log)
 
   static Dist constant(Time v) { return {Kind::Constant, double(v), 0}; }
   static Dist uniform(Time lo, Time hi) { return {Kind::Uniform, double(lo), double(hi)}; }
   static Dist exponential(Time mean) { return {Kind::Exponential, double(mean), 0}; }
   /// Normal truncated at zero (rejection sampling, so the shape above zero is kept).
-  static Dist normal(Time mean, Time stddev) { return {Kind::Normal, double(mean), double(stddev)}; }
+  static Dist normal(Time mean, Time stddev) {
+    return {Kind::Normal, double(mean), double(stddev)};
+  }
   /// Log-normal given its median and the standard deviation sigma of its logarithm.
-  static Dist lognormal(Time median, double sigma) { return {Kind::Lognormal, double(median), sigma}; }
+  static Dist lognormal(Time median, double sigma) {
+    return {Kind::Lognormal, double(median), sigma};
+  }
   /// Log-normal with the given mean and standard deviation (converted to median and sigma).
   static Dist lognormal_mean_sd(Time mean, Time stddev);
 

@@ -182,7 +182,7 @@ class EventQueue {
 
   FlatVec<Entry> heap_;
   std::vector<Lane> lanes_;
-  std::uint32_t front_lane_ = kHeap;      // where front() found the earliest entry
+  std::uint32_t front_lane_ = kHeap;  // where front() found the earliest entry
   // Per slot: the seq of the live event owning it (0 if none), its callback, where it is.
   std::vector<std::uint64_t> slot_seq_;
   std::vector<Callback> slot_fn_;

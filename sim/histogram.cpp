@@ -5,7 +5,9 @@
 #include <cmath>
 
 namespace gilsim::sim {
-void Histogram::grow(std::size_t index) { buckets_.resize(index + 1, 0); }
+void Histogram::grow(std::size_t index) {
+  buckets_.resize(index + 1, 0);
+}
 
 void Histogram::bounds_of(std::size_t index, std::uint64_t& lo, std::uint64_t& hi) {
   if (index < kExact) {

@@ -40,7 +40,7 @@ class Histogram {
   static std::size_t index_of(std::uint64_t v) {
     if (v < kExact) return std::size_t(v);
     const unsigned msb = 63u - unsigned(std::countl_zero(v));  // >= kExactBits
-    const unsigned shift = msb - kSubBits;                      // >= 1
+    const unsigned shift = msb - kSubBits;                     // >= 1
     return kExact + (shift - 1) * kSub + std::size_t((v >> shift) - kSub);
   }
   void grow(std::size_t index);

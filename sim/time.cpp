@@ -9,8 +9,11 @@ struct Unit {
   std::string_view name;
   Time scale;
 };
-constexpr Unit kUnits[] = {{"ns", kNanosecond}, {"us", kMicrosecond}, {"\xC2\xB5s", kMicrosecond},
-                           {"ms", kMillisecond}, {"s", kSecond}};
+constexpr Unit kUnits[] = {{"ns", kNanosecond},
+                           {"us", kMicrosecond},
+                           {"\xC2\xB5s", kMicrosecond},
+                           {"ms", kMillisecond},
+                           {"s", kSecond}};
 
 bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
@@ -60,7 +63,8 @@ bool decimal_to_ns(std::string_view number, Time scale, Time& out) {
   std::uint64_t v = 0;
   const std::uint64_t limit = std::uint64_t(std::numeric_limits<Time>::max());
   for (int d = 0; d < point; ++d) {
-    const std::uint64_t digit = d < int(digits.size()) ? std::uint64_t(digits[std::size_t(d)] - '0') : 0;
+    const std::uint64_t digit =
+        d < int(digits.size()) ? std::uint64_t(digits[std::size_t(d)] - '0') : 0;
     if (v > (limit - digit) / 10) return false;
     v = v * 10 + digit;
   }
@@ -81,7 +85,8 @@ DurationParse parse_duration(std::string_view text) {
   // Longest unit names first so that "ms" is not read as "s".
   const Unit* unit = nullptr;
   for (const Unit& u : kUnits) {
-    if (ends_with(text, u.name) && (unit == nullptr || u.name.size() > unit->name.size())) unit = &u;
+    if (ends_with(text, u.name) && (unit == nullptr || u.name.size() > unit->name.size()))
+      unit = &u;
   }
   if (unit == nullptr) {
     out.error = "a duration needs a unit (ns, us, ms or s), as in \"5ms\"";
@@ -113,8 +118,8 @@ std::string format_duration(Time t) {
   if (t == 0) return "0s";
   std::string out = t < 0 ? "-" : "";
   // Magnitude as unsigned so that the most negative value does not overflow.
-  const std::uint64_t m = t < 0 ? std::uint64_t(0) - static_cast<std::uint64_t>(t)
-                                : static_cast<std::uint64_t>(t);
+  const std::uint64_t m =
+      t < 0 ? std::uint64_t(0) - static_cast<std::uint64_t>(t) : static_cast<std::uint64_t>(t);
   static constexpr struct {
     const char* name;
     std::uint64_t scale;

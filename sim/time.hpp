@@ -18,7 +18,9 @@ inline constexpr Time kSecond = 1'000'000'000;
 inline constexpr Time kNever = std::numeric_limits<Time>::max();
 
 /// Seconds as a double, for reports only (never for decisions).
-constexpr double to_seconds(Time t) { return static_cast<double>(t) / 1e9; }
+constexpr double to_seconds(Time t) {
+  return static_cast<double>(t) / 1e9;
+}
 
 /// Result of parsing a duration: either a value or a message saying what is wrong.
 struct DurationParse {

@@ -34,22 +34,23 @@ struct GilSpec {
   WaiterChoice waiter_choice = WaiterChoice::Random;
   // Switch-interval GIL (3.2+).
   sim::Time switch_interval = 5 * sim::kMillisecond;
-  sim::Time check_gap = 500;       ///< bytecode work between eval-breaker check points
+  sim::Time check_gap = 500;  ///< bytecode work between eval-breaker check points
   bool force_switching = true;
   // Tick GIL (<= 3.1).
   std::int64_t check_interval = 100;  ///< ticks between release/re-take
   sim::Time tick_cost = 40;           ///< bytecode work per tick
-  sim::Time release_syscall = 5 * sim::kMicrosecond;  ///< holder's cost when a release wakes a waiter
-  sim::Time failed_acquire = 3 * sim::kMicrosecond;   ///< a woken waiter's cost when it loses
+  sim::Time release_syscall =
+      5 * sim::kMicrosecond;  ///< holder's cost when a release wakes a waiter
+  sim::Time failed_acquire = 3 * sim::kMicrosecond;  ///< a woken waiter's cost when it loses
   // Free-threaded.
   double bytecode_overhead = 0.06;  ///< slowdown of bytecode against a GIL build (PEP 703: 6%)
 };
 
 struct GilStats {
   std::uint64_t acquisitions = 0;
-  std::uint64_t switches = 0;         ///< acquisitions by a thread other than the last holder
-  std::uint64_t drop_requests = 0;    ///< switch-interval GIL: requests posted
-  std::uint64_t forced_switches = 0;  ///< drops that waited for another thread to take over
+  std::uint64_t switches = 0;             ///< acquisitions by a thread other than the last holder
+  std::uint64_t drop_requests = 0;        ///< switch-interval GIL: requests posted
+  std::uint64_t forced_switches = 0;      ///< drops that waited for another thread to take over
   std::uint64_t failed_acquisitions = 0;  ///< tick GIL: woken waiters that lost the race
   std::uint64_t wake_syscalls = 0;        ///< tick GIL: releases that woke a sleeping waiter
 };

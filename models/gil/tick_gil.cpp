@@ -2,7 +2,6 @@
 
 #include <stdexcept>
 
-
 namespace gilsim::models {
 
 TickGil::TickGil(const GilSpec& spec, GilHost& host, int threads)

@@ -22,16 +22,26 @@ struct Row {
 // Free-threaded overhead: PEP 703 measured 6% (3.13t default); the 3.14 free-threading HOWTO
 // gives up to 8% on x86-64 Linux.
 constexpr Row kRows[] = {
-    {"2.5", GilKind::Tick, 45, 0, 0},          {"2.6", GilKind::Tick, 45, 0, 0},
-    {"2.7", GilKind::Tick, 40, 0, 0},          {"3.0", GilKind::Tick, 55, 0, 0},
-    {"3.1", GilKind::Tick, 50, 0, 0},          {"3.2", GilKind::SwitchInterval, 0, 100, 0},
-    {"3.3", GilKind::SwitchInterval, 0, 100, 0}, {"3.4", GilKind::SwitchInterval, 0, 100, 0},
-    {"3.5", GilKind::SwitchInterval, 0, 100, 0}, {"3.6", GilKind::SwitchInterval, 0, 100, 0},
-    {"3.7", GilKind::SwitchInterval, 0, 100, 0}, {"3.8", GilKind::SwitchInterval, 0, 100, 0},
-    {"3.9", GilKind::SwitchInterval, 0, 100, 0}, {"3.10", GilKind::SwitchInterval, 0, 500, 0},
-    {"3.11", GilKind::SwitchInterval, 0, 500, 0}, {"3.12", GilKind::SwitchInterval, 0, 500, 0},
-    {"3.13", GilKind::SwitchInterval, 0, 500, 0}, {"3.14", GilKind::SwitchInterval, 0, 500, 0},
-    {"3.13t", GilKind::None, 0, 0, 0.06},      {"3.14t", GilKind::None, 0, 0, 0.08},
+    {"2.5", GilKind::Tick, 45, 0, 0},
+    {"2.6", GilKind::Tick, 45, 0, 0},
+    {"2.7", GilKind::Tick, 40, 0, 0},
+    {"3.0", GilKind::Tick, 55, 0, 0},
+    {"3.1", GilKind::Tick, 50, 0, 0},
+    {"3.2", GilKind::SwitchInterval, 0, 100, 0},
+    {"3.3", GilKind::SwitchInterval, 0, 100, 0},
+    {"3.4", GilKind::SwitchInterval, 0, 100, 0},
+    {"3.5", GilKind::SwitchInterval, 0, 100, 0},
+    {"3.6", GilKind::SwitchInterval, 0, 100, 0},
+    {"3.7", GilKind::SwitchInterval, 0, 100, 0},
+    {"3.8", GilKind::SwitchInterval, 0, 100, 0},
+    {"3.9", GilKind::SwitchInterval, 0, 100, 0},
+    {"3.10", GilKind::SwitchInterval, 0, 500, 0},
+    {"3.11", GilKind::SwitchInterval, 0, 500, 0},
+    {"3.12", GilKind::SwitchInterval, 0, 500, 0},
+    {"3.13", GilKind::SwitchInterval, 0, 500, 0},
+    {"3.14", GilKind::SwitchInterval, 0, 500, 0},
+    {"3.13t", GilKind::None, 0, 0, 0.06},
+    {"3.14t", GilKind::None, 0, 0, 0.08},
 };
 
 }  // namespace
@@ -58,18 +68,24 @@ std::vector<std::string> known_versions() {
 
 std::string_view gil_kind_name(GilKind kind) {
   switch (kind) {
-    case GilKind::Tick: return "tick GIL (check interval, CPython <= 3.1)";
-    case GilKind::SwitchInterval: return "switch-interval GIL (CPython 3.2+)";
-    case GilKind::None: return "no GIL (free-threaded build)";
+    case GilKind::Tick:
+      return "tick GIL (check interval, CPython <= 3.1)";
+    case GilKind::SwitchInterval:
+      return "switch-interval GIL (CPython 3.2+)";
+    case GilKind::None:
+      return "no GIL (free-threaded build)";
   }
   return "?";
 }
 
 std::unique_ptr<GilPolicy> make_gil(const GilSpec& spec, GilHost& host, int threads) {
   switch (spec.kind) {
-    case GilKind::Tick: return std::make_unique<TickGil>(spec, host, threads);
-    case GilKind::SwitchInterval: return std::make_unique<SwitchIntervalGil>(spec, host, threads);
-    case GilKind::None: return std::make_unique<NoGil>(spec);
+    case GilKind::Tick:
+      return std::make_unique<TickGil>(spec, host, threads);
+    case GilKind::SwitchInterval:
+      return std::make_unique<SwitchIntervalGil>(spec, host, threads);
+    case GilKind::None:
+      return std::make_unique<NoGil>(spec);
   }
   return nullptr;
 }

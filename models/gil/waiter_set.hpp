@@ -69,9 +69,15 @@ class WaiterSet {
     if (size_ == 0) return kNoThread;
     ThreadId t = kNoThread;
     switch (choice_) {
-      case WaiterChoice::Random: t = items_[rng.below(items_.size())]; break;
-      case WaiterChoice::Fifo: t = head_; break;
-      case WaiterChoice::Lifo: t = tail_; break;
+      case WaiterChoice::Random:
+        t = items_[rng.below(items_.size())];
+        break;
+      case WaiterChoice::Fifo:
+        t = head_;
+        break;
+      case WaiterChoice::Lifo:
+        t = tail_;
+        break;
     }
     remove(t);
     return t;

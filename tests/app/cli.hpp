@@ -27,8 +27,9 @@ inline std::string read_text(const std::filesystem::path& p) {
 /// A fresh directory under the system temp dir, removed by the caller if it wants.
 inline std::filesystem::path temp_dir(const std::string& tag) {
   static int counter = 0;
-  auto dir = std::filesystem::temp_directory_path() /
-             ("gilsim-test-" + tag + "-" + std::to_string(::getpid()) + "-" + std::to_string(++counter));
+  auto dir =
+      std::filesystem::temp_directory_path() /
+      ("gilsim-test-" + tag + "-" + std::to_string(::getpid()) + "-" + std::to_string(++counter));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;

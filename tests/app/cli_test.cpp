@@ -38,12 +38,30 @@ TEST_CASE("gilsim run prints a summary and writes the JSON result", "[app][cli]"
   CHECK(r.out.find("speedup") != std::string::npos);
   CHECK(r.out.find("poller") != std::string::npos);
   const std::string text = read_text(json);
-  for (const char* key : {"\"scenario\"", "\"seed\"", "\"gilsim_version\"", "\"makespan_s\"",
-                          "\"serial_s\"", "\"speedup\"", "\"cpu_utilization\"", "\"switches\"",
-                          "\"drop_requests\"", "\"wait_s\"", "\"p50\"", "\"p90\"", "\"p99\"",
-                          "\"max\"", "\"groups\"", "\"count\"", "\"finish_s\"", "\"cpu_s\"",
-                          "\"native_s\"", "\"io_s\"", "\"gil_wait_s\"", "\"cpu_wait_s\"",
-                          "\"io_resume_latency_s\"", "\"events\""}) {
+  for (const char* key : {"\"scenario\"",
+                          "\"seed\"",
+                          "\"gilsim_version\"",
+                          "\"makespan_s\"",
+                          "\"serial_s\"",
+                          "\"speedup\"",
+                          "\"cpu_utilization\"",
+                          "\"switches\"",
+                          "\"drop_requests\"",
+                          "\"wait_s\"",
+                          "\"p50\"",
+                          "\"p90\"",
+                          "\"p99\"",
+                          "\"max\"",
+                          "\"groups\"",
+                          "\"count\"",
+                          "\"finish_s\"",
+                          "\"cpu_s\"",
+                          "\"native_s\"",
+                          "\"io_s\"",
+                          "\"gil_wait_s\"",
+                          "\"cpu_wait_s\"",
+                          "\"io_resume_latency_s\"",
+                          "\"events\""}) {
     INFO(key);
     CHECK(text.find(key) != std::string::npos);
   }
@@ -83,7 +101,9 @@ TEST_CASE("gilsim check prints a resolved scenario that runs exactly like the or
     INFO(file);
     const CliResult c = run_cli("check '" + file + "'");
     REQUIRE(c.code == 0);
-    CHECK(c.out.find("switch_interval") + c.out.find("check_interval") + c.out.find("bytecode_overhead") != 0);
+    CHECK(c.out.find("switch_interval") + c.out.find("check_interval") +
+              c.out.find("bytecode_overhead") !=
+          0);
     const fs::path resolved = dir / entry.path().filename();
     std::ofstream(resolved) << c.out;
     const CliResult again = run_cli("check '" + resolved.string() + "'");
@@ -185,8 +205,8 @@ TEST_CASE("gilsim sweep runs the grid in order and prints the same bytes whateve
 
 TEST_CASE("a bad point anywhere in a sweep grid is reported before anything runs",
           "[app][cli][sweep]") {
-  const CliResult r = run_cli(
-      "sweep configs/seeds/convoy-effect.yaml --vary interpreter.switch_interval=1ms,-5ms");
+  const CliResult r =
+      run_cli("sweep configs/seeds/convoy-effect.yaml --vary interpreter.switch_interval=1ms,-5ms");
   CHECK(r.code == 2);
   CHECK(r.out.empty());
   CHECK(r.err.find("--set interpreter.switch_interval=-5ms") != std::string::npos);

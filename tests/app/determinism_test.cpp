@@ -35,8 +35,7 @@ TEST_CASE("the same scenario and seed give byte-identical JSON, whatever ran bef
   }
 }
 
-TEST_CASE("a different seed changes a result that depends on random draws",
-          "[app][determinism]") {
+TEST_CASE("a different seed changes a result that depends on random draws", "[app][determinism]") {
   const auto s =
       app::load_scenario(std::string(GILSIM_SOURCE_DIR) + "/configs/seeds/convoy-effect.yaml");
   const std::string a = json_of(s, 1), b = json_of(s, 2);

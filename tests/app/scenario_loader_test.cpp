@@ -76,7 +76,8 @@ threads:
       - cpu: {lognormal: {median: 1ms, sigma: 0.5}}
       - native: {lognormal: {mean: 2ms, stddev: 1ms}}
       - sleep: {constant: 3ms}
-)", "d.yaml");
+)",
+                                            "d.yaml");
   using K = sim::Dist::Kind;
   CHECK(s.os.wakeup_latency.kind == K::Exponential);
   CHECK(s.groups[0].start == sim::Dist::uniform(0, 5 * sim::kMillisecond));
@@ -99,7 +100,8 @@ threads:
         steps:
           - repeat: 3
             steps: [{io: 1ms}, {c_call: 2us}]
-)", "l.yaml");
+)",
+                                            "l.yaml");
   REQUIRE(s.groups[0].program.size() == 1);
   CHECK(s.groups[0].program[0].times == models::kForever);
   CHECK(s.groups[0].program[0].body[0].times == 3);
@@ -120,9 +122,10 @@ TEST_CASE("overrides reach list elements by name or index and create missing key
 }
 
 TEST_CASE("every error is reported with file, line, column and key path", "[app][scenario]") {
-  CHECK(first_error("interpreter: {version: \"3.11\"}\nthreads: [{name: w, program: [{cpu: 5}]}]") ==
-        "t.yaml:2:37: threads[0].program[0].cpu: a duration needs a unit (ns, us, ms or s), as in "
-        "\"5ms\", found \"5\"");
+  CHECK(
+      first_error("interpreter: {version: \"3.11\"}\nthreads: [{name: w, program: [{cpu: 5}]}]") ==
+      "t.yaml:2:37: threads[0].program[0].cpu: a duration needs a unit (ns, us, ms or s), as in "
+      "\"5ms\", found \"5\"");
   CHECK(first_error(kMinimal, {"machine.cores=0"}) ==
         "--set machine.cores=0: machine.cores: must be between 1 and 4096, found 0");
   try {

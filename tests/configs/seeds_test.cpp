@@ -18,7 +18,9 @@ RunResult run_seed(const std::string& name, const std::vector<std::string>& sets
   return simulate(s, s.seed);
 }
 
-double seconds(gilsim::sim::Time t) { return double(t) / 1e9; }
+double seconds(gilsim::sim::Time t) {
+  return double(t) / 1e9;
+}
 
 }  // namespace
 
@@ -31,9 +33,9 @@ TEST_CASE("one busy thread on 6 cores x 2 hyperthreads shows 1/12 = 8.3% CPU", "
 TEST_CASE("CPU-bound Python split over 1, 2, 4 or 8 threads gets no speedup", "[seeds]") {
   for (int n : {1, 2, 4, 8}) {
     const std::string each = std::to_string(4000 / n) + "ms";
-    const RunResult r = run_seed("cpu-threads-no-speedup.yaml",
-                                 {"threads.workers.count=" + std::to_string(n),
-                                  "threads.workers.program.0.cpu=" + each});
+    const RunResult r = run_seed(
+        "cpu-threads-no-speedup.yaml",
+        {"threads.workers.count=" + std::to_string(n), "threads.workers.program.0.cpu=" + each});
     INFO(n << " threads");
     CHECK(r.serial == Approx(4e9));
     CHECK(r.speedup() <= 1.0);
@@ -43,15 +45,14 @@ TEST_CASE("CPU-bound Python split over 1, 2, 4 or 8 threads gets no speedup", "[
   }
 }
 
-TEST_CASE("two CPU-bound threads on Python 2.7 and 2 cores are slower than sequential",
-          "[seeds]") {
+TEST_CASE("two CPU-bound threads on Python 2.7 and 2 cores are slower than sequential", "[seeds]") {
   const RunResult r = run_seed("legacy-gil-multicore-slowdown.yaml");
   CHECK(r.speedup() < 0.95);
   CHECK(r.cpu_utilization() > 0.5);  // more than one core's worth of the two
   CHECK(r.gil.failed_acquisitions > 1000);
   // The new GIL on the same machine is not slower than sequential by more than a hair.
-  const RunResult modern = run_seed("legacy-gil-multicore-slowdown.yaml",
-                                    {"interpreter={version: \"3.11\"}"});
+  const RunResult modern =
+      run_seed("legacy-gil-multicore-slowdown.yaml", {"interpreter={version: \"3.11\"}"});
   CHECK(modern.speedup() > 0.98);
   CHECK(modern.speedup() > r.speedup() + 0.05);
 }
@@ -77,8 +78,8 @@ TEST_CASE("an I/O thread beside a CPU thread waits about one switch interval per
           "[seeds][convoy]") {
   double last = 0;
   for (const char* interval : {"1ms", "5ms", "20ms"}) {
-    const RunResult r = run_seed("convoy-effect.yaml",
-                                 {std::string("interpreter.switch_interval=") + interval});
+    const RunResult r =
+        run_seed("convoy-effect.yaml", {std::string("interpreter.switch_interval=") + interval});
     const auto iv = gilsim::sim::parse_duration(interval).value;
     const auto& resume = r.groups[1].io_resume;
     INFO("interval " << interval);
@@ -90,8 +91,9 @@ TEST_CASE("an I/O thread beside a CPU thread waits about one switch interval per
     last = double(resume.quantile(0.5));
   }
   // Without the CPU thread the same calls get the GIL back within a wake-up or two.
-  const RunResult alone = run_seed("convoy-effect.yaml", {"threads.crunch.program.0.repeat=1",
-                                                          "threads.crunch.program.0.steps.0.cpu=1ms"});
+  const RunResult alone =
+      run_seed("convoy-effect.yaml",
+               {"threads.crunch.program.0.repeat=1", "threads.crunch.program.0.steps.0.cpu=1ms"});
   CHECK(alone.groups[1].io_resume.quantile(0.5) < 200'000);
 }
 

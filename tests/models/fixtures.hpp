@@ -46,8 +46,7 @@ inline Step repeat(std::int64_t times, Program body) {
   return s;
 }
 
-inline ThreadGroup group(const std::string& name, int count, Program program,
-                         sim::Time start = 0) {
+inline ThreadGroup group(const std::string& name, int count, Program program, sim::Time start = 0) {
   ThreadGroup g;
   g.name = name;
   g.count = count;

@@ -76,8 +76,10 @@ TEST_CASE("every nanosecond of a thread's life is in exactly one category", "[mo
   s.os.context_switch = 2 * kMicrosecond;
   s.groups.push_back(group("cpu", 2, {step(StepKind::Cpu, 30 * kMillisecond)}));
   s.groups.push_back(group(
-      "io", 3, {repeat(10, {step(StepKind::Io, 1 * kMillisecond), step(StepKind::Native, 200 * kMicrosecond),
-                            step(StepKind::Cpu, 50 * kMicrosecond)})}, 3 * kMillisecond));
+      "io", 3,
+      {repeat(10, {step(StepKind::Io, 1 * kMillisecond), step(StepKind::Native, 200 * kMicrosecond),
+                   step(StepKind::Cpu, 50 * kMicrosecond)})},
+      3 * kMillisecond));
   sim::Simulator sim(1);
   World world(sim, s);
   const RunResult r = world.run();

@@ -87,7 +87,8 @@ TEST_CASE("an I/O thread next to a CPU thread gets the GIL back one interval plu
 TEST_CASE("an I/O thread alone gets the GIL back after one wake-up", "[models][gil][switch]") {
   Scenario s = exact_scenario("3.11", 2, L);
   s.groups.push_back(group(
-      "io", 1, {repeat(5, {step(StepKind::Io, 1 * kMillisecond), step(StepKind::Cpu, 50 * kMicrosecond)})}));
+      "io", 1,
+      {repeat(5, {step(StepKind::Io, 1 * kMillisecond), step(StepKind::Cpu, 50 * kMicrosecond)})}));
   const RunResult r = simulate(s, 1);
   CHECK(r.groups[0].io_resume.max() == L);
   CHECK(r.gil.drop_requests == 0);
@@ -98,8 +99,9 @@ TEST_CASE("a long C call is never interrupted: the waiter waits for all of it",
   // A takes the GIL at L and enters a 300 ms C call at once. B's drop request (at L+I+L) is
   // noticed only when the call returns; B gets the GIL L after that.
   Scenario s = exact_scenario("3.11", 2, L);
-  s.groups.push_back(group("caller", 1, {step(StepKind::CCall, 300 * kMillisecond),
-                                         step(StepKind::Cpu, 1 * kMillisecond)}));
+  s.groups.push_back(
+      group("caller", 1,
+            {step(StepKind::CCall, 300 * kMillisecond), step(StepKind::Cpu, 1 * kMillisecond)}));
   s.groups.push_back(group("waiter", 1, {step(StepKind::Cpu, 1 * kMillisecond)}));
   sim::Simulator sim(1);
   World world(sim, s);

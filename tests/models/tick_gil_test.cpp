@@ -94,7 +94,8 @@ TEST_CASE("an I/O thread under the old GIL is woken by the next release", "[mode
   Scenario s = battle(2, 1, 200 * kMillisecond);
   s.os.wakeup_latency = sim::Dist::constant(2 * kMicrosecond);
   s.groups.push_back(group(
-      "io", 1, {repeat(20, {step(StepKind::Io, 1 * kMillisecond), step(StepKind::Cpu, 10 * kMicrosecond)})},
+      "io", 1,
+      {repeat(20, {step(StepKind::Io, 1 * kMillisecond), step(StepKind::Cpu, 10 * kMicrosecond)})},
       1 * kMillisecond));
   const RunResult r = simulate(s, 1);
   CHECK(r.groups[1].io_resume.count() == 20);

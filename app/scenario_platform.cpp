@@ -1,0 +1,153 @@
+// The machine, os and interpreter sections of a scenario file (docs/scenarios.md).
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "app/scenario_sections.hpp"
+#include "models/gil/versions.hpp"
+
+namespace gilsim::app {
+namespace {
+
+const std::vector<std::string> kMachineKeys = {"cores", "threads_per_core", "smt_throughput"};
+const std::vector<std::string> kOsKeys = {"timeslice",          "wakeup_latency",
+                                          "context_switch",     "wakeup_preemption",
+                                          "wakeup_granularity", "sleeper_credit"};
+const std::vector<std::string> kCommonGilKeys = {"version", "waiter_choice"};
+const std::vector<std::string> kSwitchKeys = {"switch_interval", "check_gap", "force_switching"};
+const std::vector<std::string> kTickKeys = {"check_interval", "tick_cost", "release_syscall",
+                                            "failed_acquire"};
+const std::vector<std::string> kNoGilKeys = {"bytecode_overhead"};
+
+std::vector<std::string> concat(std::initializer_list<std::vector<std::string>> lists) {
+  std::vector<std::string> out;
+  for (const auto& l : lists) out.insert(out.end(), l.begin(), l.end());
+  return out;
+}
+
+}  // namespace
+
+void read_machine(FieldReader& r, const YAML::Node& node, models::MachineSpec& m) {
+  if (!node) return;
+  if (!r.check_map(node, "machine", kMachineKeys)) return;
+  if (node["cores"]) {
+    if (auto v = r.integer(node["cores"], "machine.cores", 1, kMaxCores)) m.cores = int(*v);
+  }
+  if (node["threads_per_core"]) {
+    if (auto v = r.integer(node["threads_per_core"], "machine.threads_per_core", 1, 8)) {
+      m.threads_per_core = int(*v);
+    }
+  }
+  if (node["smt_throughput"]) {
+    // A core's siblings together cannot do more than that many solo threads; with one
+    // thread per core the value is unused and only its range is checked.
+    const double most = std::max(1.25, double(m.threads_per_core));
+    if (auto v = r.number(node["smt_throughput"], "machine.smt_throughput", 0.1, most)) {
+      m.smt_throughput = *v;
+    }
+  }
+}
+
+void read_os(FieldReader& r, const YAML::Node& node, models::OsSpec& os) {
+  if (!r.check_map(node, "os", kOsKeys)) return;
+  auto dur = [&](const char* key, Sign sign, sim::Time& out) {
+    if (!node[key]) return;
+    if (auto v = r.duration(node[key], std::string("os.") + key, sign)) out = *v;
+  };
+  dur("timeslice", Sign::Positive, os.timeslice);
+  dur("context_switch", Sign::NonNegative, os.context_switch);
+  dur("wakeup_granularity", Sign::NonNegative, os.wakeup_granularity);
+  dur("sleeper_credit", Sign::NonNegative, os.sleeper_credit);
+  if (node["wakeup_latency"]) {
+    if (auto v = r.dist(node["wakeup_latency"], "os.wakeup_latency", Sign::NonNegative)) {
+      os.wakeup_latency = *v;
+    }
+  }
+  if (node["wakeup_preemption"]) {
+    if (auto v = r.boolean(node["wakeup_preemption"], "os.wakeup_preemption")) {
+      os.wakeup_preemption = *v;
+    }
+  }
+}
+
+void read_interpreter(FieldReader& r, const YAML::Node& node, models::GilSpec& gil) {
+  const auto all = concat({kCommonGilKeys, kSwitchKeys, kTickKeys, kNoGilKeys});
+  if (!r.check_map(node, "interpreter", all)) return;
+  if (!node["version"]) {
+    r.error(node, "interpreter.version", "missing key 'version' (for example \"3.11\")");
+    return;
+  }
+  const auto version = r.string(node["version"], "interpreter.version");
+  if (!version) return;
+  const auto defaults = models::gil_defaults(*version);
+  if (!defaults) {
+    std::string known;
+    for (const std::string& v : models::known_versions()) known += (known.empty() ? "" : ", ") + v;
+    const std::string hint = did_you_mean(*version, models::known_versions());
+    r.error(node["version"], "interpreter.version",
+            "unknown version \"" + *version + "\"" +
+                (hint.empty() ? "" : "; did you mean \"" + hint + "\"?") + " (known: " + known +
+                "; write it quoted, as \"3.10\", so YAML does not read 3.1)");
+    return;
+  }
+  gil = *defaults;
+  const std::vector<std::string>& own = gil.kind == models::GilKind::Tick   ? kTickKeys
+                                        : gil.kind == models::GilKind::None ? kNoGilKeys
+                                                                            : kSwitchKeys;
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    const std::string key = it->first.Scalar();
+    bool common = false, mine = false, any = false;
+    for (const auto& k : kCommonGilKeys) common = common || k == key;
+    for (const auto& k : own) mine = mine || k == key;
+    for (const auto& k : all) any = any || k == key;
+    if (any && !common && !mine) {
+      std::string keys;
+      for (const auto& k : own) keys += (keys.empty() ? "" : ", ") + k;
+      r.error(it->first, "interpreter." + key,
+              "does not apply to " + *version + ", which has the " +
+                  std::string(models::gil_kind_name(gil.kind)) + "; its keys are: " + keys);
+    }
+  }
+  const std::string p = "interpreter.";
+  auto dur = [&](const char* key, Sign sign, sim::Time& out) {
+    if (!node[key]) return;
+    if (auto v = r.duration(node[key], p + key, sign)) out = *v;
+  };
+  if (node["waiter_choice"]) {
+    if (auto v = r.string(node["waiter_choice"], p + "waiter_choice")) {
+      if (*v == "random")
+        gil.waiter_choice = models::WaiterChoice::Random;
+      else if (*v == "fifo")
+        gil.waiter_choice = models::WaiterChoice::Fifo;
+      else if (*v == "lifo")
+        gil.waiter_choice = models::WaiterChoice::Lifo;
+      else
+        r.error(node["waiter_choice"], p + "waiter_choice",
+                "expected random, fifo or lifo, found \"" + *v + "\"");
+    }
+  }
+  if (gil.kind == models::GilKind::SwitchInterval) {
+    dur("switch_interval", Sign::Positive, gil.switch_interval);
+    dur("check_gap", Sign::NonNegative, gil.check_gap);
+    if (node["force_switching"]) {
+      if (auto v = r.boolean(node["force_switching"], p + "force_switching")) {
+        gil.force_switching = *v;
+      }
+    }
+  } else if (gil.kind == models::GilKind::Tick) {
+    if (node["check_interval"]) {
+      if (auto v = r.integer(node["check_interval"], p + "check_interval", 1, 1000000000)) {
+        gil.check_interval = *v;
+      }
+    }
+    dur("tick_cost", Sign::Positive, gil.tick_cost);
+    dur("release_syscall", Sign::NonNegative, gil.release_syscall);
+    dur("failed_acquire", Sign::NonNegative, gil.failed_acquire);
+  } else if (node["bytecode_overhead"]) {
+    if (auto v = r.number(node["bytecode_overhead"], p + "bytecode_overhead", 0.0, 10.0)) {
+      gil.bytecode_overhead = *v;
+    }
+  }
+}
+
+}  // namespace gilsim::app

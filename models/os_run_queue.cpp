@@ -1,0 +1,119 @@
+// The OS scheduler's fairness: virtual runtime, the run queue, wake-up preemption and time
+// slices (see os_scheduler.hpp for the model).
+#include <algorithm>
+#include <functional>
+#include <stdexcept>
+
+#include "models/os_scheduler.hpp"
+
+namespace gilsim::models {
+
+sim::Time OsScheduler::vruntime_now(const Task& task) const {
+  return task.vruntime + (on_cpu(task.cat) ? sim_.now() - task.since : 0);
+}
+
+void OsScheduler::update_min_vruntime() {
+  sim::Time lowest = sim::kNever;
+  for (const CpuSlot& slot : cpus_) {
+    if (slot.thread == kNoThread) continue;
+    const Task& k = tasks_[slot.thread];
+    if (k.state == State::Running) lowest = std::min(lowest, vruntime_now(k));
+  }
+  if (!run_queue_.empty()) lowest = std::min(lowest, run_queue_.front().first);
+  if (lowest != sim::kNever && lowest > min_vruntime_) min_vruntime_ = lowest;
+}
+
+ThreadId OsScheduler::pop_queue() {
+  std::pop_heap(run_queue_.begin(), run_queue_.end(), std::greater<>());
+  const ThreadId t = run_queue_.back().second;
+  run_queue_.pop_back();
+  return t;
+}
+
+CpuId OsScheduler::pick_victim(sim::Time wakee_vruntime) const {
+  CpuId best = kNoCpu;
+  sim::Time best_lead = -1;
+  for (CpuId c = 0; c < CpuId(cpus_.size()); ++c) {
+    const ThreadId t = cpus_[c].thread;
+    if (t == kNoThread) continue;
+    const Task& k = tasks_[t];
+    // Only a thread in the middle of a burst can be preempted; one that is deciding what to do
+    // next (no burst) is inside the kernel or a lock call and reaches a burst at once.
+    if (k.state != State::Running || (!k.switching && !k.has_burst)) continue;
+    const sim::Time lead = vruntime_now(k) - wakee_vruntime;
+    if (lead >= spec_.wakeup_granularity && lead > best_lead) {
+      best = c;
+      best_lead = lead;
+    }
+  }
+  return best;
+}
+
+void OsScheduler::preempt(CpuId cpu) {
+  const ThreadId t = cpus_[cpu].thread;
+  Task& k = tasks_[t];
+  if (!k.switching && !k.has_burst) throw std::logic_error("preempting a thread between bursts");
+  if (k.switching) {
+    // The switch is redone when the thread runs again.
+    if (machine_.threads_per_core() == 1) {
+      sim_.cancel(k.switch_event);
+    } else {
+      machine_.stop_burst(cpu);
+    }
+    k.switching = false;
+  } else if (k.has_burst) {
+    k.burst_left = machine_.stop_burst(cpu);
+  }
+  ++preemptions_;
+  cpus_[cpu].thread = kNoThread;
+  k.cpu = kNoCpu;
+  account(k, k.wait_cat);
+  enqueue(t);
+}
+
+void OsScheduler::enqueue(ThreadId t) {
+  Task& k = tasks_[t];
+  k.state = State::Queued;
+  const bool was_empty = run_queue_.empty();
+  run_queue_.emplace_back(k.vruntime, t);
+  std::push_heap(run_queue_.begin(), run_queue_.end(), std::greater<>());
+  if (was_empty) arm_slices();
+}
+
+void OsScheduler::arm_slices() {
+  for (CpuId c = 0; c < CpuId(cpus_.size()); ++c) {
+    const ThreadId t = cpus_[c].thread;
+    if (t != kNoThread && tasks_[t].state == State::Running) arm_slice(c);
+  }
+}
+
+// Slice timers are lazy: at most one pending per CPU. When it fires it checks the slice of
+// whichever thread is on the CPU then, and re-arms for that slice's end if it is not over.
+void OsScheduler::arm_slice(CpuId cpu) {
+  CpuSlot& slot = cpus_[cpu];
+  if (sim_.pending(slot.slice)) return;
+  const sim::Time end = tasks_[slot.thread].on_cpu_since + spec_.timeslice;
+  slot.slice = sim_.at(end > sim_.now() ? end : sim_.now(), [this, cpu] { slice_expired(cpu); });
+}
+
+void OsScheduler::slice_expired(CpuId cpu) {
+  CpuSlot& slot = cpus_[cpu];
+  slot.slice = {};
+  if (run_queue_.empty() || slot.thread == kNoThread) return;
+  Task& k = tasks_[slot.thread];
+  if (k.state != State::Running) return;
+  if (sim_.now() < k.on_cpu_since + spec_.timeslice) {
+    arm_slice(cpu);
+    return;
+  }
+  if (run_queue_.front().first >= vruntime_now(k)) {
+    // Still the fairest choice: it keeps the CPU for another slice.
+    k.on_cpu_since = sim_.now();
+    arm_slice(cpu);
+    return;
+  }
+  preempt(cpu);
+  dispatch(pop_queue(), cpu);
+}
+
+}  // namespace gilsim::models
