@@ -19,12 +19,22 @@ OsScheduler::OsScheduler(sim::Simulator& sim, const MachineSpec& machine, const 
       idle_cpus_(machine.logical_cpus()),
       rngs_(std::move(thread_rngs)) {}
 
+void OsScheduler::settle_time(Task& task) {
+  const sim::Time now = sim_.now();
+  task.split[std::size_t(task.cat)] += now - task.since;
+  if (on_cpu(task.cat)) task.vruntime += now - task.since;
+  task.since = now;
+}
+
 void OsScheduler::account(Task& task, TimeCat next, sim::Time now) {
+  // Staying in the same category needs no bookkeeping: the time is added when it changes (or
+  // when split() is read), and vruntime_now() counts a running thread's time since `since`.
+  if (next == task.cat) return;
   const sim::Time elapsed = now - task.since;
   task.split[std::size_t(task.cat)] += elapsed;
   if (on_cpu(task.cat)) task.vruntime += elapsed;
   task.since = now;
-  if (observer_ != nullptr && next != task.cat) {
+  if (observer_ != nullptr) {
     observer_->on_thread_state(now, ThreadId(&task - tasks_.data()), next);
   }
   task.cat = next;
@@ -32,7 +42,7 @@ void OsScheduler::account(Task& task, TimeCat next, sim::Time now) {
 
 const TimeSplit& OsScheduler::split(ThreadId t) {
   Task& k = tasks_[t];
-  if (k.state != State::Exited && k.state != State::Unborn) account(k, k.cat);
+  if (k.state != State::Exited && k.state != State::Unborn) settle_time(k);
   return k.split;
 }
 
@@ -214,7 +224,7 @@ void OsScheduler::block(ThreadId t, TimeCat cat) {
 void OsScheduler::exit(ThreadId t) {
   Task& k = tasks_[t];
   if (k.state != State::Running || k.has_burst) throw std::logic_error("exiting a busy thread");
-  account(k, k.cat);
+  settle_time(k);
   k.state = State::Exited;
   const CpuId cpu = k.cpu;
   k.cpu = kNoCpu;

@@ -112,6 +112,8 @@ class OsScheduler : private Machine::Listener {
   void on_burst_done(CpuId cpu) override;
   void account(Task& task, TimeCat next, sim::Time at);
   void account(Task& task, TimeCat next) { account(task, next, sim_.now()); }
+  /// Brings the task's time split and virtual runtime up to now.
+  void settle_time(Task& task);
   void arrive(ThreadId t);
   void start_running(ThreadId t, CpuId cpu, sim::Time on_cpu_since);
   sim::Time vruntime_now(const Task& task) const;
