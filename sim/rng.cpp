@@ -47,12 +47,19 @@ std::uint64_t Rng::next_u64() {
 }
 
 std::uint64_t Rng::below(std::uint64_t n) {
-  // Rejection of the few values that would bias the modulo (OpenBSD's arc4random_uniform).
-  const std::uint64_t threshold = (0 - n) % n;
-  for (;;) {
-    const std::uint64_t x = next_u64();
-    if (x >= threshold) return x % n;
+  // Lemire's multiply-and-shift with rejection: unbiased, and a division only on the rare
+  // rejection path.
+  __extension__ using U128 = unsigned __int128;
+  U128 m = U128(next_u64()) * n;
+  auto low = std::uint64_t(m);
+  if (low < n) {
+    const std::uint64_t threshold = (0 - n) % n;
+    while (low < threshold) {
+      m = U128(next_u64()) * n;
+      low = std::uint64_t(m);
+    }
   }
+  return std::uint64_t(m >> 64);
 }
 
 double Rng::exponential(double mean) {

@@ -21,7 +21,7 @@ class Rng {
   double uniform01() { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }
   /// Uniform on [lo, hi).
   double uniform(double lo, double hi) { return lo + (hi - lo) * uniform01(); }
-  /// Uniform integer in [0, n), unbiased (rejection); n must be > 0.
+  /// Uniform integer in [0, n), unbiased (Lemire's method); n must be > 0.
   std::uint64_t below(std::uint64_t n);
   /// Exponential with the given mean (inversion).
   double exponential(double mean);
