@@ -1,5 +1,7 @@
 // gilsim's command line: run, check, bench. Only this file uses Boost.Program_options.
 #include <boost/program_options.hpp>
+#include <charconv>
+#include <optional>
 #include <exception>
 #include <iostream>
 #include <string>
@@ -39,9 +41,16 @@ int usage_error(const std::string& message) {
   return 2;
 }
 
+std::optional<std::uint64_t> parse_seed(const std::string& text) {
+  std::uint64_t v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
+  return v;
+}
+
 int run_command(const std::string& command, const std::vector<std::string>& args) {
   po::options_description opts;
-  opts.add_options()("help,h", "")("seed", po::value<std::uint64_t>(), "")(
+  opts.add_options()("help,h", "")("seed", po::value<std::string>(), "")(
       "set", po::value<std::vector<std::string>>()->composing(), "")(
       "json", po::value<std::string>(), "")("quiet,q", "")("repeat", po::value<int>(), "")(
       "scale", po::value<int>(), "")("vary", po::value<std::vector<std::string>>()->composing(),
@@ -79,7 +88,10 @@ int run_command(const std::string& command, const std::vector<std::string>& args
     }
     RunOptions o;
     o.file = files[0];
-    if (vm.count("seed")) o.seed = vm["seed"].as<std::uint64_t>();
+    if (vm.count("seed")) {
+      o.seed = parse_seed(vm["seed"].as<std::string>());
+      if (!o.seed) return usage_error("--seed takes a whole number from 0 to 2^64-1");
+    }
     o.sets = sets;
     if (vm.count("json")) o.json_path = vm["json"].as<std::string>();
     o.quiet = vm.count("quiet") > 0;
@@ -94,7 +106,10 @@ int run_command(const std::string& command, const std::vector<std::string>& args
     o.file = files[0];
     if (vm.count("vary")) o.vary = vm["vary"].as<std::vector<std::string>>();
     o.sets = sets;
-    if (vm.count("seed")) o.seed = vm["seed"].as<std::uint64_t>();
+    if (vm.count("seed")) {
+      o.seed = parse_seed(vm["seed"].as<std::string>());
+      if (!o.seed) return usage_error("--seed takes a whole number from 0 to 2^64-1");
+    }
     if (vm.count("jobs")) o.jobs = vm["jobs"].as<int>();
     if (vm.count("csv")) o.csv_path = vm["csv"].as<std::string>();
     if (o.jobs < 1) return usage_error("--jobs must be >= 1");

@@ -20,6 +20,7 @@ TEST_CASE("gilsim --version and --help answer and exit 0", "[app][cli]") {
 
 TEST_CASE("gilsim with a bad command line says why in one line and exits 2", "[app][cli]") {
   for (const char* args : {"", "frobnicate", "run", "run a.yaml b.yaml", "run --seed x f.yaml",
+                           "run configs/seeds/hyperthreads.yaml --seed -3",
                            "check --json out.json configs/seeds/hyperthreads.yaml",
                            "run configs/seeds/hyperthreads.yaml --bogus"}) {
     INFO(args);
