@@ -60,4 +60,39 @@ bool runs_forever(const Program& program) {
   return false;
 }
 
+bool ProgramCursor::next(StepKind& kind, sim::Time& duration) {
+  const std::vector<Instr>& code = *code_;
+  for (;;) {
+    if (pc_ == code.size()) return false;
+    const Instr& in = code[pc_];
+    if (in.op == Instr::Op::LoopBegin) {
+      if (in.times == 0) {
+        pc_ = in.jump;
+      } else {
+        loops_.push_back(in.times);
+        ++pc_;
+      }
+      continue;
+    }
+    if (in.op == Instr::Op::LoopEnd) {
+      std::int64_t& left = loops_.back();
+      if (left != kForever && --left == 0) {
+        loops_.pop_back();
+        ++pc_;
+      } else {
+        pc_ = in.jump;
+      }
+      continue;
+    }
+    ++pc_;
+    kind = in.kind;
+    duration = in.duration.sample(rng_);
+    return true;
+  }
+}
+
+std::string program_stream(const std::string& group, int index) {
+  return "thread/" + group + "/" + std::to_string(index) + "/program";
+}
+
 }  // namespace gilsim::models

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -46,5 +47,26 @@ std::vector<Instr> compile(const Program& program);
 
 /// True if any loop in the program repeats forever.
 bool runs_forever(const Program& program);
+
+/// Walks a compiled program step by step, drawing each duration from the thread's program
+/// stream when the step begins. The simulation and the plan handed to the real-run replayer
+/// walk it the same way, so both see the same durations.
+class ProgramCursor {
+ public:
+  ProgramCursor(const std::vector<Instr>& code, sim::Rng rng) : code_(&code), rng_(rng) {}
+  /// The next step; false at the end of the program.
+  bool next(StepKind& kind, sim::Time& duration);
+  /// The stream (the thread's start offset is drawn from it first).
+  sim::Rng& rng() { return rng_; }
+
+ private:
+  const std::vector<Instr>* code_;
+  sim::Rng rng_;
+  std::size_t pc_ = 0;
+  std::vector<std::int64_t> loops_;  // iterations left of each open loop
+};
+
+/// The name of a thread's program stream (its step durations and start offset).
+std::string program_stream(const std::string& group, int index);
 
 }  // namespace gilsim::models

@@ -1,14 +1,15 @@
 #include "models/py_thread.hpp"
 
 #include <cmath>
+#include <utility>
 #include <stdexcept>
 
 namespace gilsim::models {
 
-PyThread::PyThread(ThreadId id, const std::vector<Instr>& code, sim::Simulator& sim,
+PyThread::PyThread(ThreadId id, ProgramCursor program, sim::Simulator& sim,
                    OsScheduler& os, GilPolicy& gil, sim::Rng& rng, Sinks sinks, sim::LaneId io_lane)
     : id_(id),
-      code_(code),
+      program_(std::move(program)),
       sim_(sim),
       os_(os),
       gil_(gil),
@@ -53,40 +54,14 @@ void PyThread::on_burst_done() {
 }
 
 void PyThread::next_step() {
-  for (;;) {
-    if (pc_ == code_.size()) {
-      if (has_gil_) {
-        drop_gil(Then::Exit, /*final=*/true);
-      } else {
-        finish();
-      }
-      return;
+  if (!program_.next(step_, step_nominal_)) {
+    if (has_gil_) {
+      drop_gil(Then::Exit, /*final=*/true);
+    } else {
+      finish();
     }
-    const Instr& in = code_[pc_];
-    if (in.op == Instr::Op::LoopBegin) {
-      if (in.times == 0) {
-        pc_ = in.jump;
-      } else {
-        loops_.push_back(in.times);
-        ++pc_;
-      }
-      continue;
-    }
-    if (in.op == Instr::Op::LoopEnd) {
-      std::int64_t& left = loops_.back();
-      if (left != kForever && --left == 0) {
-        loops_.pop_back();
-        ++pc_;
-      } else {
-        pc_ = in.jump;
-      }
-      continue;
-    }
-    break;
+    return;
   }
-  const Instr& in = code_[pc_++];
-  step_ = in.kind;
-  step_nominal_ = in.duration.sample(rng_);
   step_work_ = step_nominal_;
   if (step_ == StepKind::Cpu && gil_.bytecode_factor() != 1.0) {
     step_work_ = std::int64_t(std::llround(double(step_nominal_) * gil_.bytecode_factor()));

@@ -11,7 +11,7 @@
 //   under FORCE_SWITCHING), and take it back afterwards with the full take_gil
 //   (Py_END_ALLOW_THREADS), whatever comes next.
 // - At the end of its program the thread releases the GIL (a final release) and exits.
-// Every duration is sampled from the thread's own stream when the step begins.
+// Every duration is drawn from the thread's program stream when the step begins.
 #pragma once
 
 #include <cstdint>
@@ -32,8 +32,10 @@ class PyThread {
     sim::Histogram* io_resume;
   };
 
-  /// `io_lane`: the simulator lane for ends of blocking calls, shared by the run's threads.
-  PyThread(ThreadId id, const std::vector<Instr>& code, sim::Simulator& sim, OsScheduler& os,
+  /// `program` yields the thread's steps; `rng` is its stream for everything else (check-point
+  /// placement). `io_lane`: the simulator lane for ends of blocking calls, shared by the run's
+  /// threads.
+  PyThread(ThreadId id, ProgramCursor program, sim::Simulator& sim, OsScheduler& os,
            GilPolicy& gil, sim::Rng& rng, Sinks sinks, sim::LaneId io_lane);
 
   /// Schedules the thread's start at `at`.
@@ -67,7 +69,7 @@ class PyThread {
   void finish();
 
   ThreadId id_;
-  const std::vector<Instr>& code_;
+  ProgramCursor program_;
   sim::Simulator& sim_;
   OsScheduler& os_;
   GilPolicy& gil_;
@@ -75,8 +77,6 @@ class PyThread {
   Sinks sinks_;
   sim::LaneId io_lane_;
 
-  std::size_t pc_ = 0;
-  std::vector<std::int64_t> loops_;  // iterations left of each open loop
   StepKind step_ = StepKind::Cpu;
   sim::Time step_nominal_ = 0;  // sampled duration of the current step
   std::int64_t step_work_ = 0;  // its work (bytecode scaled by the GIL build's factor)

@@ -13,6 +13,7 @@ World::World(sim::Simulator& sim, const Scenario& scenario) : sim_(sim), scenari
     code_.push_back(compile(group.program));
     result_.groups[g].name = group.name;
     result_.groups[g].count = group.count;
+    first_of_.push_back(ThreadId(group_of_.size()));
     for (int i = 0; i < group.count; ++i) {
       group_of_.push_back(int(g));
       rngs_.push_back(sim.stream("thread/" + group.name + "/" + std::to_string(i)));
@@ -27,8 +28,12 @@ World::World(sim::Simulator& sim, const Scenario& scenario) : sim_(sim), scenari
   for (ThreadId t = 0; t < ThreadId(n); ++t) {
     GroupResult& gr = result_.groups[std::size_t(group_of_[t])];
     PyThread::Sinks sinks{&gr.gil_wait, &gr.io_resume};
-    threads_.push_back(std::make_unique<PyThread>(t, code_[std::size_t(group_of_[t])], sim, *os_,
-                                                  *gil_, rngs_[t], sinks, io_lane));
+    const auto g = std::size_t(group_of_[t]);
+    ProgramCursor program(code_[g], sim.stream(program_stream(scenario.groups[g].name,
+                                                             int(t - first_of_[g]))));
+    starts_.push_back(scenario.groups[g].start.sample(program.rng()));
+    threads_.push_back(
+        std::make_unique<PyThread>(t, std::move(program), sim, *os_, *gil_, rngs_[t], sinks, io_lane));
   }
 }
 
@@ -42,8 +47,7 @@ void World::start() {
   if (started_) return;
   started_ = true;
   for (ThreadId t = 0; t < ThreadId(threads_.size()); ++t) {
-    const ThreadGroup& group = scenario_.groups[std::size_t(group_of_[t])];
-    threads_[t]->start(group.start.sample(rngs_[t]));
+    threads_[t]->start(starts_[t]);
   }
 }
 

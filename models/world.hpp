@@ -62,7 +62,10 @@ class World final : private GilHost, private OsScheduler::Client, private Observ
   const Scenario& scenario_;
   std::vector<std::vector<Instr>> code_;  // per group
   std::vector<int> group_of_;             // per thread
+  std::vector<ThreadId> first_of_;        // per group: its first thread
+  std::vector<sim::Time> starts_;         // per thread: start offset
   std::vector<sim::Rng> rngs_;            // per thread, stream "thread/<group>/<index>"
+                                          // (its step durations: ".../program")
   std::unique_ptr<OsScheduler> os_;
   std::unique_ptr<GilPolicy> gil_;
   std::vector<std::unique_ptr<PyThread>> threads_;
