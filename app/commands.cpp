@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "app/diagnostics.hpp"
+#include "app/measure.hpp"
 #include "app/report.hpp"
 #include "app/scenario_loader.hpp"
 #include "models/world.hpp"
@@ -74,6 +75,64 @@ int cmd_check(const std::string& file, const std::vector<std::string>& sets, std
   try {
     const models::Scenario scenario = load_scenario(file, sets);
     out << resolved_yaml(scenario);
+    return 0;
+  } catch (const InputError& e) {
+    return report_input_error(e, err);
+  }
+}
+
+namespace {
+
+std::string with_range(const Measurement& m, const std::string& path, double scale,
+                       const char* unit) {
+  double mid = 0, lo = 0, hi = 0;
+  if (!m.get(m.median, path, mid)) return "-";
+  m.get(m.min, path, lo);
+  m.get(m.max, path, hi);
+  char buf[128];
+  std::snprintf(buf, sizeof buf, "%.3g%s [%.3g-%.3g]", mid * scale, unit, lo * scale, hi * scale);
+  return buf;
+}
+
+}  // namespace
+
+int cmd_measure(const MeasureOptions& o, std::ostream& out, std::ostream& err) {
+  try {
+    const PythonInfo python = probe_python(o.python);
+    models::Scenario scenario = load_scenario(o.file, o.sets);
+    if (const auto sets = version_sets(scenario, python); !sets.empty()) {
+      err << "gilsim: measuring on Python " << python.version << " (the scenario says "
+          << scenario.gil.version << ")\n";
+      std::vector<std::string> all = o.sets;
+      all.insert(all.end(), sets.begin(), sets.end());
+      scenario = load_scenario(o.file, all);
+    }
+    MeasureSettings settings;
+    settings.repeat = o.repeat;
+    const std::uint64_t seed = o.seed.value_or(scenario.seed);
+    const Measurement m = measure(scenario, seed, python, settings, err);
+    const std::string json = m.json();
+    if (o.json_path == "-") {
+      out << json;
+    } else if (!o.json_path.empty()) {
+      write_file_atomically(o.json_path, json);
+    }
+    std::ostream& text = o.json_path == "-" ? err : out;
+    text << scenario.name << " measured on Python " << python.full_version << " ("
+         << m.repetitions << " runs; median [min-max])\n";
+    text << "  makespan " << with_range(m, "makespan_s", 1, " s") << "   speedup "
+         << with_range(m, "speedup", 1, "x") << "   CPU "
+         << with_range(m, "cpu_utilization", 100, "%") << "\n";
+    for (const models::ThreadGroup& g : scenario.groups) {
+      const std::string p = "groups." + g.name + ".";
+      text << "  " << g.name << ": finish " << with_range(m, p + "finish_s", 1, " s");
+      double calls = 0;
+      if (m.get(m.median, p + "io_resume_latency_s.count", calls) && calls > 0) {
+        text << ", io->GIL p50 " << with_range(m, p + "io_resume_latency_s.p50", 1e3, " ms")
+             << ", p99 " << with_range(m, p + "io_resume_latency_s.p99", 1e3, " ms");
+      }
+      text << "\n";
+    }
     return 0;
   } catch (const InputError& e) {
     return report_input_error(e, err);

@@ -34,6 +34,20 @@ struct SweepOptions {
 /// Runs every point of the grid; prints one row per point, in grid order.
 int cmd_sweep(const SweepOptions& options, std::ostream& out, std::ostream& err);
 
+struct MeasureOptions {
+  std::string file;
+  std::string python;
+  int repeat = 3;
+  std::optional<std::uint64_t> seed;
+  std::vector<std::string> sets;
+  std::string json_path;  ///< "" none, "-" standard output
+  std::string profile;    ///< a calibration profile (gilsim calibrate --out)
+};
+
+/// Runs the scenario for real under `python`, `repeat` times; prints the medians with their
+/// ranges and (with a path) writes the JSON.
+int cmd_measure(const MeasureOptions& options, std::ostream& out, std::ostream& err);
+
 struct BenchOptions {
   std::vector<std::string> files;  ///< default: configs/bench/*.yaml
   int repeat = 3;                  ///< best of N wall times

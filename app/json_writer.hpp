@@ -25,6 +25,8 @@ class JsonWriter {
   JsonWriter& value(int i) { return value(std::int64_t(i)); }
   JsonWriter& value(bool b);
   JsonWriter& null();
+  /// A value already rendered as JSON (a compact array, an object from elsewhere).
+  JsonWriter& raw(std::string_view json);
 
   /// The document, ending with a newline.
   std::string str() const { return out_ + "\n"; }

@@ -26,6 +26,9 @@ usage:
   gilsim sweep FILE --vary key.path=v1,v2,... [--vary ...] [--jobs N] [--csv PATH|-]
              [--seed N] [--set key.path=value]...
       Run the scenario over the grid of values; one row per run, in grid order.
+  gilsim measure FILE --python PATH [--repeat N] [--json PATH|-] [--seed N]
+             [--set key.path=value]...
+      Run the scenario for real under that interpreter, N times (default 3).
   gilsim bench [FILE...] [--repeat N] [--scale K] [--json PATH|-]
       Measure simulation speed and memory (default: configs/bench/*.yaml).
   gilsim --help | --version
@@ -50,12 +53,24 @@ std::optional<std::uint64_t> parse_seed(const std::string& text) {
 
 int run_command(const std::string& command, const std::vector<std::string>& args) {
   po::options_description opts;
-  opts.add_options()("help,h", "")("seed", po::value<std::string>(), "")(
-      "set", po::value<std::vector<std::string>>()->composing(), "")(
-      "json", po::value<std::string>(), "")("quiet,q", "")("repeat", po::value<int>(), "")(
-      "scale", po::value<int>(), "")("vary", po::value<std::vector<std::string>>()->composing(),
-                                     "")("jobs,j", po::value<int>(), "")(
-      "csv", po::value<std::string>(), "")("files", po::value<std::vector<std::string>>(), "");
+  using Strings = std::vector<std::string>;
+  auto add = opts.add_options();
+  add("help,h", "");
+  add("seed", po::value<std::string>(), "");
+  add("set", po::value<Strings>()->composing(), "");
+  add("json", po::value<std::string>(), "");
+  add("quiet,q", "");
+  add("repeat", po::value<int>(), "");
+  add("scale", po::value<int>(), "");
+  add("vary", po::value<Strings>()->composing(), "");
+  add("jobs,j", po::value<int>(), "");
+  add("csv", po::value<std::string>(), "");
+  add("python", po::value<Strings>()->composing(), "");
+  add("profile", po::value<std::string>(), "");
+  add("out", po::value<std::string>(), "");
+  add("markdown", po::value<std::string>(), "");
+  add("quick", "");
+  add("files", po::value<Strings>(), "");
   po::positional_options_description pos;
   pos.add("files", -1);
   po::variables_map vm;
@@ -114,6 +129,28 @@ int run_command(const std::string& command, const std::vector<std::string>& args
     if (vm.count("csv")) o.csv_path = vm["csv"].as<std::string>();
     if (o.jobs < 1) return usage_error("--jobs must be >= 1");
     return gilsim::app::cmd_sweep(o, std::cout, std::cerr);
+  }
+  if (command == "measure") {
+    if (files.size() != 1) return usage_error("measure takes exactly one scenario file");
+    if (auto bad = only({"python", "repeat", "json", "seed", "set", "profile"}); !bad.empty()) {
+      return usage_error("measure has no --" + bad);
+    }
+    gilsim::app::MeasureOptions o;
+    o.file = files[0];
+    const auto pythons =
+        vm.count("python") ? vm["python"].as<std::vector<std::string>>() : std::vector<std::string>{};
+    if (pythons.size() != 1) return usage_error("measure needs one --python PATH");
+    o.python = pythons[0];
+    if (vm.count("repeat")) o.repeat = vm["repeat"].as<int>();
+    if (o.repeat < 1) return usage_error("--repeat must be >= 1");
+    if (vm.count("json")) o.json_path = vm["json"].as<std::string>();
+    if (vm.count("profile")) o.profile = vm["profile"].as<std::string>();
+    if (vm.count("seed")) {
+      o.seed = parse_seed(vm["seed"].as<std::string>());
+      if (!o.seed) return usage_error("--seed takes a whole number from 0 to 2^64-1");
+    }
+    o.sets = sets;
+    return gilsim::app::cmd_measure(o, std::cout, std::cerr);
   }
   if (command == "bench") {
     if (auto bad = only({"repeat", "scale", "json"}); !bad.empty()) {

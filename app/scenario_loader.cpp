@@ -77,6 +77,7 @@ models::OsSpec default_os(int logical_cpus) {
   os.context_switch = 2 * kMicrosecond;
   os.wakeup_latency = sim::Dist::lognormal(20 * kMicrosecond, 0.8);
   os.wakeup_preemption = true;
+  os.timer_slack = sim::Dist::constant(50 * kMicrosecond);  // Linux default for ordinary threads
   return os;
 }
 

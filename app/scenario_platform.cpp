@@ -12,7 +12,8 @@ namespace {
 const std::vector<std::string> kMachineKeys = {"cores", "threads_per_core", "smt_throughput"};
 const std::vector<std::string> kOsKeys = {"timeslice",          "wakeup_latency",
                                           "context_switch",     "wakeup_preemption",
-                                          "wakeup_granularity", "sleeper_credit"};
+                                          "wakeup_granularity", "sleeper_credit",
+                                          "timer_slack"};
 const std::vector<std::string> kCommonGilKeys = {"version", "waiter_choice"};
 const std::vector<std::string> kSwitchKeys = {"switch_interval", "check_gap", "force_switching"};
 const std::vector<std::string> kTickKeys = {"check_interval", "tick_cost", "release_syscall",
@@ -61,6 +62,11 @@ void read_os(FieldReader& r, const YAML::Node& node, models::OsSpec& os) {
   if (node["wakeup_latency"]) {
     if (auto v = r.dist(node["wakeup_latency"], "os.wakeup_latency", Sign::NonNegative)) {
       os.wakeup_latency = *v;
+    }
+  }
+  if (node["timer_slack"]) {
+    if (auto v = r.dist(node["timer_slack"], "os.timer_slack", Sign::NonNegative)) {
+      os.timer_slack = *v;
     }
   }
   if (node["wakeup_preemption"]) {

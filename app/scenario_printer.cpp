@@ -82,6 +82,7 @@ std::string resolved_yaml(const models::Scenario& s) {
   out += "  wakeup_preemption: " + b(s.os.wakeup_preemption) + "\n";
   out += "  wakeup_granularity: " + dur(double(s.os.wakeup_granularity)) + "\n";
   out += "  sleeper_credit: " + dur(double(s.os.sleeper_credit)) + "\n";
+  out += "  timer_slack: " + dist_text(s.os.timer_slack) + "\n";
   out += "interpreter:  # " + std::string(models::gil_kind_name(s.gil.kind)) + "\n";
   out += "  version: " + quoted(s.gil.version) + "\n";
   out += "  waiter_choice: " + std::string(choice_name(s.gil.waiter_choice)) + "\n";

@@ -13,6 +13,8 @@
 //   joins the run queue.
 // - While threads are queued, a running thread is switched out after `timeslice` on its CPU if
 //   a queued thread has a smaller virtual runtime.
+// - A sleep's timer fires `timer_slack` after its nominal end (Linux's default slack for
+//   ordinary threads is 50 us); other blocking calls end when they end.
 // - Every time a thread is put on a CPU it first spends `context_switch` there (kernel time).
 //   On an idle CPU the switch ends the wake-up: the CPU counts as busy for it, but (a
 //   simplification that saves an event per wake-up) a hyperthread sibling is re-rated only
@@ -40,6 +42,7 @@ struct OsSpec {
   bool wakeup_preemption = true;
   sim::Time wakeup_granularity = 1 * sim::kMillisecond;
   sim::Time sleeper_credit = 3 * sim::kMillisecond;
+  sim::Dist timer_slack = sim::Dist::constant(50 * sim::kMicrosecond);  ///< a sleep's lateness
 };
 
 /// Per-thread time split, in nanoseconds, indexed by TimeCat.
@@ -72,6 +75,8 @@ class OsScheduler : private Machine::Listener {
   std::int64_t burst_left(ThreadId t);
   /// Shortens the thread's current or suspended burst to at most `left` solo-ns.
   void trim_burst(ThreadId t, std::int64_t left);
+  /// How late a sleep's timer fires for this thread (Linux timer slack; drawn from its stream).
+  sim::Time timer_slack(ThreadId t) { return spec_.timer_slack.sample(*rngs_[t]); }
   /// How the thread's time counts while it is runnable but not running (GilWait or CpuWait).
   void set_wait_cat(ThreadId t, TimeCat cat);
 

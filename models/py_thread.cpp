@@ -1,5 +1,6 @@
 #include "models/py_thread.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <utility>
 #include <stdexcept>
@@ -203,15 +204,17 @@ void PyThread::gil_done() {
 void PyThread::begin_block() {
   in_io_ = true;
   io_started_ = sim_.now();
+  // A sleep's timer fires late by the OS's timer slack; a blocking call ends when it ends.
+  const sim::Time late = step_ == StepKind::Sleep ? os_.timer_slack(id_) : 0;
   os_.block(id_, TimeCat::Io);
-  sim_.after(io_lane_, step_nominal_, [this] { io_done(); });
+  sim_.after(io_lane_, step_nominal_ + late, [this] { io_done(); });
 }
 
 void PyThread::io_done() {
   in_io_ = false;
   serial_done_ += double(step_nominal_);
   resuming_io_ = true;
-  io_ended_ = sim_.now();
+  io_ended_ = io_started_ + step_nominal_;  // latency counts from the call's nominal end
   os_.wake(id_);
 }
 
@@ -224,7 +227,7 @@ void PyThread::finish() {
 double PyThread::serial_progress() {
   double partial = 0;
   if (in_io_) {
-    partial = double(sim_.now() - io_started_);
+    partial = double(std::min(sim_.now() - io_started_, step_nominal_));
   } else if (!finished_ && step_left_ > 0 && step_work_ > 0) {
     std::int64_t left = step_left_;
     if (in_burst_) left -= burst_work_ - os_.burst_left(id_);

@@ -1,0 +1,54 @@
+// Measuring a scenario for real: gilsim writes the plan (every thread's steps with the durations
+// the simulation uses), runs the embedded replayer under the given interpreter several times,
+// and reports the median of each metric with its range, in the shape of `gilsim run --json`.
+// Each repetition waits for a quiet machine first and is re-run if other processes used CPU
+// while it ran.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "app/python_runner.hpp"
+#include "models/scenario.hpp"
+
+namespace gilsim::app {
+
+struct MeasureSettings {
+  int repeat = 3;
+  int max_reruns = 2;            ///< per repetition, when it was disturbed
+  double quiet_threshold = 0.25;  ///< other processes' CPUs below which the machine is quiet
+  double quiet_wait_s = 60;      ///< how long to wait for quiet before going ahead anyway
+  double disturbed_above = 0.15;  ///< other load (CPUs) during a run that makes it disturbed
+  std::string calibration_json = "{}";
+};
+
+struct Measurement {
+  YAML::Node median, min, max;  ///< result trees in the shape of `gilsim run --json`
+  int repetitions = 0;
+  int reruns = 0;
+  std::vector<double> other_loads;  ///< per kept repetition
+  int still_disturbed = 0;
+
+  /// The median result, plus "range": {"min": ..., "max": ...} and "measurement" details.
+  std::string json() const;
+  /// A numeric metric by dotted path ("groups.io.io_resume_latency_s.p50"); false if absent.
+  bool get(const YAML::Node& tree, const std::string& path, double& value) const;
+};
+
+/// Measures `scenario` (its interpreter version must be the interpreter's). Progress goes to
+/// `log`. Throws InputError when the interpreter fails to run the plan.
+Measurement measure(const models::Scenario& scenario, std::uint64_t seed, const PythonInfo& python,
+                    const MeasureSettings& settings, std::ostream& log);
+
+/// The scenario's `--set` assignments that make it run on this interpreter's version (empty if
+/// it already does).
+std::vector<std::string> version_sets(const models::Scenario& scenario, const PythonInfo& python);
+
+/// Writes a YAML tree parsed from JSON back as JSON (numbers, booleans and nulls kept).
+std::string tree_json(const YAML::Node& node);
+
+}  // namespace gilsim::app

@@ -1,0 +1,204 @@
+"""Shared pieces of gilsim's real-run harness: clocks, the work kernels that replay each kind of
+step, and their calibration. Standard library only; runs on CPython 2.7 and 3.6 and later,
+GIL and free-threaded builds alike."""
+from __future__ import division, print_function
+
+import hashlib
+import os
+import resource
+import sys
+import threading
+import time
+import zlib
+
+PY2 = sys.version_info[0] == 2
+if PY2:
+    RANGE = xrange  # noqa: F821 (Python 2 only)
+else:
+    RANGE = range
+
+# A monotonic clock where there is one (3.3+); 2.7 has only the wall clock (microseconds).
+now = getattr(time, "perf_counter", time.time)
+
+if hasattr(time, "clock_gettime") and hasattr(time, "CLOCK_THREAD_CPUTIME_ID"):
+    def thread_cpu():
+        """CPU seconds used by the calling thread (clock_gettime holds the GIL)."""
+        return time.clock_gettime(time.CLOCK_THREAD_CPUTIME_ID)
+else:
+    def thread_cpu():
+        return None
+
+
+def process_cpu():
+    """User plus system CPU seconds of this process, all threads."""
+    u = resource.getrusage(resource.RUSAGE_SELF)
+    return u.ru_utime + u.ru_stime
+
+
+def cpu_count():
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        import multiprocessing
+        return multiprocessing.cpu_count()
+
+
+def interpreter():
+    """What this interpreter is: version string ("3.11", "3.13t") and details."""
+    v = sys.version_info
+    free = False
+    try:
+        import sysconfig
+        free = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
+    except Exception:
+        pass
+    gil_enabled = True
+    if hasattr(sys, "_is_gil_enabled"):
+        gil_enabled = sys._is_gil_enabled()
+    return {
+        "version": "%d.%d%s" % (v[0], v[1], "t" if free else ""),
+        "full_version": sys.version.split()[0],
+        "implementation": getattr(sys, "implementation", None) and sys.implementation.name or "cpython",
+        "executable": sys.executable,
+        "free_threaded": free,
+        "gil_enabled": gil_enabled,
+    }
+
+
+# --- the kernels -------------------------------------------------------------------------------
+
+def spin(n):
+    """Pure-Python bytecode: the loop that replays a `cpu` step (a backward jump per iteration,
+    so it reaches an eval-breaker check point every iteration on every version)."""
+    while n:
+        n -= 1
+
+
+def c_call(n):
+    """C code that holds the GIL throughout: sum over a range runs in one C call."""
+    return sum(RANGE(n))
+
+
+def _random_block(size):
+    # Incompressible and cheap to make: a hash chain.
+    out = bytearray()
+    seed = b"gilsim"
+    while len(out) < size:
+        seed = hashlib.sha256(seed).digest()
+        out.extend(seed * 64)
+    return bytes(out[:size])
+
+
+class Native(object):
+    """C code that releases the GIL: OpenSSL hashlib updates (>= 2 KiB release it), or zlib where
+    this build's hashlib keeps the GIL (2.7 builds without OpenSSL)."""
+
+    CHUNK = 8 << 20
+
+    def __init__(self, kind=None):
+        self.block = _random_block(self.CHUNK)
+        self.kind = kind or ("sha256" if hashlib_releases_gil(self.block) else "zlib")
+
+    def run(self, nbytes):
+        """Processes about nbytes, in as few calls as possible (each call releases the GIL)."""
+        block = self.block
+        while nbytes > 0:
+            n = min(nbytes, len(block))
+            if self.kind == "sha256":
+                h = hashlib.sha256()
+                h.update(memoryview(block)[:n] if n < len(block) else block)
+            else:
+                zlib.compress(buffer(block, 0, n) if PY2 else memoryview(block)[:n], 1)  # noqa: F821
+            nbytes -= n
+
+
+def hashlib_releases_gil(block):
+    """True if a large hashlib update lets another thread run Python meanwhile."""
+    done = []
+
+    def hasher():
+        h = hashlib.sha256()
+        for _ in RANGE(6):
+            h.update(block)
+        done.append(True)
+
+    count = 0
+    t = threading.Thread(target=hasher)
+    t.start()
+    while not done:
+        count += 1
+    t.join()
+    # A thread that got the GIL back only at the end counts a few thousand; one running in
+    # parallel counts millions.
+    return count > 200000
+
+
+# --- calibration ---------------------------------------------------------------------------------
+
+def _median(xs):
+    xs = sorted(xs)
+    return xs[len(xs) // 2]
+
+
+def measure_spin_rate(seconds=0.02, reps=7):
+    """Loop iterations per second, steady state."""
+    n = 100000
+    t0 = now()
+    spin(n)
+    dt = now() - t0
+    n = max(1000, int(n * seconds / max(dt, 1e-6)))
+    rates = []
+    for _ in RANGE(reps):
+        t0 = now()
+        spin(n)
+        rates.append(n / (now() - t0))
+    return _median(rates)
+
+
+def measure_burst_rate(steady, burst_s=50e-6, reps=200):
+    """Loop iterations per second in a short burst right after a blocking call (cold caches)."""
+    n = max(10, int(steady * burst_s))
+    rates = []
+    for _ in RANGE(reps):
+        time.sleep(0.001)
+        t0 = now()
+        spin(n)
+        rates.append(n / (now() - t0))
+    return _median(rates)
+
+
+def measure_c_call_rate(seconds=0.02, reps=5):
+    """Elements per second of the GIL-holding C call."""
+    n = 200000
+    t0 = now()
+    c_call(n)
+    dt = now() - t0
+    n = max(1000, int(n * seconds / max(dt, 1e-6)))
+    rates = []
+    for _ in RANGE(reps):
+        t0 = now()
+        c_call(n)
+        rates.append(n / (now() - t0))
+    return _median(rates)
+
+
+def measure_native_rate(native, reps=5):
+    """Bytes per second of the GIL-releasing kernel."""
+    n = native.CHUNK
+    rates = []
+    for _ in RANGE(reps):
+        t0 = now()
+        native.run(n)
+        rates.append(n / (now() - t0))
+    return _median(rates)
+
+
+def calibrate_kernels(native):
+    steady = measure_spin_rate()
+    return {
+        "spin_per_s": steady,
+        "spin_burst_per_s": measure_burst_rate(steady),
+        "c_call_per_s": measure_c_call_rate(),
+        "native_bytes_per_s": measure_native_rate(native),
+        "native_kernel": native.kind,
+    }
