@@ -50,7 +50,7 @@ int report_input_error(const InputError& e, std::ostream& err) {
 
 int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
   try {
-    const models::Scenario scenario = load_scenario(o.file, o.sets);
+    const models::Scenario scenario = load_scenario_file(o.file, {o.sets, o.profile}).scenario;
     const std::uint64_t seed = o.seed.value_or(scenario.seed);
     const auto t0 = std::chrono::steady_clock::now();
     const models::RunResult result = models::simulate(scenario, seed);
@@ -70,10 +70,10 @@ int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
   }
 }
 
-int cmd_check(const std::string& file, const std::vector<std::string>& sets, std::ostream& out,
-              std::ostream& err) {
+int cmd_check(const std::string& file, const std::vector<std::string>& sets,
+              const std::string& profile, std::ostream& out, std::ostream& err) {
   try {
-    const models::Scenario scenario = load_scenario(file, sets);
+    const models::Scenario scenario = load_scenario_file(file, {sets, profile}).scenario;
     out << resolved_yaml(scenario);
     return 0;
   } catch (const InputError& e) {
@@ -99,13 +99,13 @@ std::string with_range(const Measurement& m, const std::string& path, double sca
 int cmd_measure(const MeasureOptions& o, std::ostream& out, std::ostream& err) {
   try {
     const PythonInfo python = probe_python(o.python);
-    models::Scenario scenario = load_scenario(o.file, o.sets);
+    models::Scenario scenario = load_scenario_file(o.file, {o.sets, o.profile}).scenario;
     if (const auto sets = version_sets(scenario, python); !sets.empty()) {
       err << "gilsim: measuring on Python " << python.version << " (the scenario says "
           << scenario.gil.version << ")\n";
       std::vector<std::string> all = o.sets;
       all.insert(all.end(), sets.begin(), sets.end());
-      scenario = load_scenario(o.file, all);
+      scenario = load_scenario_file(o.file, {all, o.profile}).scenario;
     }
     MeasureSettings settings;
     settings.repeat = o.repeat;

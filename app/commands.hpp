@@ -14,18 +14,20 @@ struct RunOptions {
   std::string file;
   std::optional<std::uint64_t> seed;
   std::vector<std::string> sets;
+  std::string profile;
   std::string json_path;  ///< "" none, "-" standard output
   bool quiet = false;     ///< no summary
 };
 
 int cmd_run(const RunOptions& options, std::ostream& out, std::ostream& err);
-int cmd_check(const std::string& file, const std::vector<std::string>& sets, std::ostream& out,
-              std::ostream& err);
+int cmd_check(const std::string& file, const std::vector<std::string>& sets,
+              const std::string& profile, std::ostream& out, std::ostream& err);
 
 struct SweepOptions {
   std::string file;
   std::vector<std::string> vary;  ///< key.path=v1,v2,... (the grid is their product)
   std::vector<std::string> sets;
+  std::string profile;
   std::optional<std::uint64_t> seed;
   int jobs = 1;
   std::string csv_path;
@@ -47,6 +49,21 @@ struct MeasureOptions {
 /// Runs the scenario for real under `python`, `repeat` times; prints the medians with their
 /// ranges and (with a path) writes the JSON.
 int cmd_measure(const MeasureOptions& options, std::ostream& out, std::ostream& err);
+
+struct ValidateOptions {
+  std::string dir = "configs/validation";
+  std::vector<std::string> pythons;
+  std::string profile;
+  int repeat = 0;  ///< 0: each scenario's own
+  std::optional<std::uint64_t> seed;
+  std::string csv_path = "validation.csv";
+  std::string markdown_path = "validation.md";
+};
+
+/// Simulates and measures every scenario of `dir` with a validation block, on every given
+/// interpreter it applies to; prints and writes the comparison. Exit 1 if a metric is outside
+/// its tolerance.
+int cmd_validate(const ValidateOptions& options, std::ostream& out, std::ostream& err);
 
 struct BenchOptions {
   std::vector<std::string> files;  ///< default: configs/bench/*.yaml

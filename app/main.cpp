@@ -7,10 +7,12 @@
 #include <string>
 #include <vector>
 
+#include "app/calibrate.hpp"
 #include "app/commands.hpp"
 #include "app/version.hpp"
 
 namespace po = boost::program_options;
+using Strings = std::vector<std::string>;
 using gilsim::app::BenchOptions;
 using gilsim::app::RunOptions;
 
@@ -19,7 +21,7 @@ namespace {
 const char* kUsage = R"(gilsim: a deterministic simulator of Python GIL contention
 
 usage:
-  gilsim run FILE [--seed N] [--set key.path=value]... [--json PATH|-] [--quiet]
+  gilsim run FILE [--seed N] [--set key.path=value]... [--profile P] [--json PATH|-] [--quiet]
       Simulate a scenario; print a summary and (with --json) write the JSON result.
   gilsim check FILE [--set key.path=value]...
       Validate a scenario and print it with every default filled in.
@@ -29,6 +31,11 @@ usage:
   gilsim measure FILE --python PATH [--repeat N] [--json PATH|-] [--seed N]
              [--set key.path=value]...
       Run the scenario for real under that interpreter, N times (default 3).
+  gilsim validate [DIR] --python PATH... [--profile P] [--repeat N] [--csv PATH]
+             [--markdown PATH]
+      Simulate and measure every scenario of DIR (default configs/validation); compare.
+  gilsim calibrate --python PATH [--out profiles/NAME.yaml] [--quick]
+      Measure this host and interpreter; write a profile scenarios can use.
   gilsim bench [FILE...] [--repeat N] [--scale K] [--json PATH|-]
       Measure simulation speed and memory (default: configs/bench/*.yaml).
   gilsim --help | --version
@@ -53,7 +60,6 @@ std::optional<std::uint64_t> parse_seed(const std::string& text) {
 
 int run_command(const std::string& command, const std::vector<std::string>& args) {
   po::options_description opts;
-  using Strings = std::vector<std::string>;
   auto add = opts.add_options();
   add("help,h", "");
   add("seed", po::value<std::string>(), "");
@@ -84,6 +90,7 @@ int run_command(const std::string& command, const std::vector<std::string>& args
       vm.count("files") ? vm["files"].as<std::vector<std::string>>() : std::vector<std::string>{};
   const auto sets =
       vm.count("set") ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
+  const std::string profile = vm.count("profile") ? vm["profile"].as<std::string>() : "";
   auto only = [&](std::initializer_list<const char*> allowed) -> std::string {
     for (const auto& [name, value] : vm) {
       bool ok = name == "files";
@@ -95,10 +102,12 @@ int run_command(const std::string& command, const std::vector<std::string>& args
   if (command == "run" || command == "check") {
     if (files.size() != 1) return usage_error(command + " takes exactly one scenario file");
     if (command == "check") {
-      if (auto bad = only({"set"}); !bad.empty()) return usage_error("check has no --" + bad);
-      return gilsim::app::cmd_check(files[0], sets, std::cout, std::cerr);
+      if (auto bad = only({"set", "profile"}); !bad.empty()) {
+        return usage_error("check has no --" + bad);
+      }
+      return gilsim::app::cmd_check(files[0], sets, profile, std::cout, std::cerr);
     }
-    if (auto bad = only({"seed", "set", "json", "quiet"}); !bad.empty()) {
+    if (auto bad = only({"seed", "set", "json", "quiet", "profile"}); !bad.empty()) {
       return usage_error("run has no --" + bad);
     }
     RunOptions o;
@@ -110,11 +119,12 @@ int run_command(const std::string& command, const std::vector<std::string>& args
     o.sets = sets;
     if (vm.count("json")) o.json_path = vm["json"].as<std::string>();
     o.quiet = vm.count("quiet") > 0;
+    o.profile = profile;
     return gilsim::app::cmd_run(o, std::cout, std::cerr);
   }
   if (command == "sweep") {
     if (files.size() != 1) return usage_error("sweep takes exactly one scenario file");
-    if (auto bad = only({"vary", "set", "seed", "jobs", "csv"}); !bad.empty()) {
+    if (auto bad = only({"vary", "set", "seed", "jobs", "csv", "profile"}); !bad.empty()) {
       return usage_error("sweep has no --" + bad);
     }
     gilsim::app::SweepOptions o;
@@ -127,6 +137,7 @@ int run_command(const std::string& command, const std::vector<std::string>& args
     }
     if (vm.count("jobs")) o.jobs = vm["jobs"].as<int>();
     if (vm.count("csv")) o.csv_path = vm["csv"].as<std::string>();
+    o.profile = profile;
     if (o.jobs < 1) return usage_error("--jobs must be >= 1");
     return gilsim::app::cmd_sweep(o, std::cout, std::cerr);
   }
@@ -144,13 +155,47 @@ int run_command(const std::string& command, const std::vector<std::string>& args
     if (vm.count("repeat")) o.repeat = vm["repeat"].as<int>();
     if (o.repeat < 1) return usage_error("--repeat must be >= 1");
     if (vm.count("json")) o.json_path = vm["json"].as<std::string>();
-    if (vm.count("profile")) o.profile = vm["profile"].as<std::string>();
+    o.profile = profile;
     if (vm.count("seed")) {
       o.seed = parse_seed(vm["seed"].as<std::string>());
       if (!o.seed) return usage_error("--seed takes a whole number from 0 to 2^64-1");
     }
     o.sets = sets;
     return gilsim::app::cmd_measure(o, std::cout, std::cerr);
+  }
+  if (command == "validate") {
+    if (files.size() > 1) return usage_error("validate takes at most one directory");
+    if (auto bad = only({"python", "profile", "repeat", "seed", "csv", "markdown"});
+        !bad.empty()) {
+      return usage_error("validate has no --" + bad);
+    }
+    gilsim::app::ValidateOptions o;
+    if (!files.empty()) o.dir = files[0];
+    o.pythons = vm.count("python") ? vm["python"].as<Strings>() : Strings{};
+    if (o.pythons.empty()) return usage_error("validate needs at least one --python PATH");
+    o.profile = profile;
+    if (vm.count("repeat")) o.repeat = vm["repeat"].as<int>();
+    if (vm.count("repeat") && o.repeat < 1) return usage_error("--repeat must be >= 1");
+    if (vm.count("csv")) o.csv_path = vm["csv"].as<std::string>();
+    if (vm.count("markdown")) o.markdown_path = vm["markdown"].as<std::string>();
+    if (vm.count("seed")) {
+      o.seed = parse_seed(vm["seed"].as<std::string>());
+      if (!o.seed) return usage_error("--seed takes a whole number from 0 to 2^64-1");
+    }
+    return gilsim::app::cmd_validate(o, std::cout, std::cerr);
+  }
+  if (command == "calibrate") {
+    if (!files.empty()) return usage_error("calibrate takes no scenario file");
+    if (auto bad = only({"python", "out", "quick"}); !bad.empty()) {
+      return usage_error("calibrate has no --" + bad);
+    }
+    const auto pythons = vm.count("python") ? vm["python"].as<Strings>() : Strings{};
+    if (pythons.size() != 1) return usage_error("calibrate needs one --python PATH");
+    gilsim::app::CalibrateOptions o;
+    o.python = pythons[0];
+    if (vm.count("out")) o.out = vm["out"].as<std::string>();
+    o.quick = vm.count("quick") > 0;
+    return gilsim::app::cmd_calibrate(o, std::cout, std::cerr);
   }
   if (command == "bench") {
     if (auto bad = only({"repeat", "scale", "json"}); !bad.empty()) {

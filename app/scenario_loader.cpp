@@ -19,8 +19,9 @@ namespace {
 using sim::kMicrosecond;
 using sim::kMillisecond;
 
-const std::vector<std::string> kTopKeys = {"name",    "description", "seed",        "stop",
-                                           "machine", "os",          "interpreter", "threads"};
+const std::vector<std::string> kTopKeys = {
+    "name", "description", "seed",    "stop",    "machine",
+    "os",   "interpreter", "threads", "profile", "validation"};
 
 models::Scenario read_scenario(FieldReader& r, const YAML::Node& root,
                                const std::string& default_name) {
@@ -33,6 +34,7 @@ models::Scenario read_scenario(FieldReader& r, const YAML::Node& root,
   if (root["description"]) {
     if (auto v = r.string(root["description"], "description")) s.description = *v;
   }
+  if (root["profile"]) r.string(root["profile"], "profile");  // applied before reading
   if (root["seed"]) {
     if (auto v = r.integer(root["seed"], "seed", 0, std::numeric_limits<std::int64_t>::max())) {
       s.seed = std::uint64_t(*v);
@@ -81,14 +83,16 @@ models::OsSpec default_os(int logical_cpus) {
   return os;
 }
 
-models::Scenario parse_scenario(const std::string& text, const std::string& label,
-                                const std::vector<std::string>& sets) {
+namespace {
+
+YAML::Node parse_yaml(const std::string& text, const std::string& label, const char* what) {
   YAML::Node root;
   try {
     const std::vector<YAML::Node> docs = YAML::LoadAll(text);
     if (docs.size() > 1) {
-      throw InputError(
-          Diagnostic{label, 0, 0, "", "holds several YAML documents; put one scenario per file"});
+      throw InputError(Diagnostic{label, 0, 0, "",
+                                  std::string("holds several YAML documents; put one ") + what +
+                                      " per file"});
     }
     if (!docs.empty()) root = docs.front();
   } catch (const YAML::ParserException& e) {
@@ -96,40 +100,108 @@ models::Scenario parse_scenario(const std::string& text, const std::string& labe
         Diagnostic{label, e.mark.line + 1, e.mark.column + 1, "", "malformed YAML: " + e.msg});
   }
   if (!root || root.IsNull()) {
-    throw InputError(Diagnostic{label, 1, 1, "", "the scenario is empty"});
+    throw InputError(Diagnostic{label, 1, 1, "", std::string("the ") + what + " is empty"});
   }
-  const std::vector<OverrideOrigin> origins = apply_overrides(root, sets);
-  FieldReader reader(label, origins);
-  models::Scenario s = read_scenario(reader, root, stem_of(label));
-  if (reader.failed()) {
-    // In file order, so that the list reads top to bottom; command-line ones last.
-    std::vector<Diagnostic> ds = reader.diagnostics();
-    std::stable_sort(ds.begin(), ds.end(), [](const Diagnostic& a, const Diagnostic& b) {
-      const int la = a.line > 0 ? a.line : INT_MAX, lb = b.line > 0 ? b.line : INT_MAX;
-      return la < lb || (la == lb && a.column < b.column);
-    });
-    throw InputError(ds);
-  }
-  return s;
+  return root;
 }
 
-models::Scenario load_scenario(const std::string& path, const std::vector<std::string>& sets) {
+std::string read_text(const std::string& path, const char* what) {
   std::error_code fs_error;
   if (std::filesystem::is_directory(path, fs_error)) {
-    throw InputError(Diagnostic{path, 0, 0, "", "is a directory, not a scenario file"});
+    throw InputError(Diagnostic{path, 0, 0, "", std::string("is a directory, not a ") + what});
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     const std::error_code ec(errno, std::generic_category());
-    throw InputError(Diagnostic{path, 0, 0, "", "cannot read the scenario file: " + ec.message()});
+    throw InputError(
+        Diagnostic{path, 0, 0, "", std::string("cannot read the ") + what + ": " + ec.message()});
   }
   std::ostringstream text;
   text << in.rdbuf();
-  if (in.bad()) {
-    throw InputError(
-        Diagnostic{path, 0, 0, "", "cannot read the scenario file (is it a directory?)"});
+  return text.str();
+}
+
+void throw_sorted(std::vector<Diagnostic> ds) {
+  // In file order, so that the list reads top to bottom; command-line ones last.
+  std::stable_sort(ds.begin(), ds.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    const int la = a.line > 0 ? a.line : INT_MAX, lb = b.line > 0 ? b.line : INT_MAX;
+    return la < lb || (la == lb && a.column < b.column);
+  });
+  throw InputError(ds);
+}
+
+/// Validates a profile and copies its machine and os values into the scenario where the
+/// scenario has none; returns where they came from, for locating errors.
+std::vector<OverrideOrigin> apply_profile(YAML::Node& root, const std::string& path) {
+  const YAML::Node profile = parse_yaml(read_text(path, "profile"), path, "profile");
+  FieldReader r(path, {});
+  if (r.check_map(profile, "", {"machine", "os", "calibration"})) {
+    models::MachineSpec machine;
+    models::OsSpec os;
+    if (profile["machine"]) read_machine(r, profile["machine"], machine);
+    if (profile["os"]) read_os(r, profile["os"], os);
   }
-  return parse_scenario(text.str(), path, sets);
+  if (r.failed()) throw_sorted(r.diagnostics());
+  std::vector<OverrideOrigin> origins;
+  for (const char* section : {"machine", "os"}) {
+    const YAML::Node from = profile[section];
+    if (!from) continue;
+    if (root[section] && !root[section].IsMap()) continue;  // reported when the scenario is read
+    if (!root[section]) root[section] = YAML::Node(YAML::NodeType::Map);
+    YAML::Node to = root[section];
+    for (auto it = from.begin(); it != from.end(); ++it) {
+      const std::string key = it->first.Scalar();
+      if (to[key]) continue;  // the scenario's own value wins
+      to[key] = YAML::Clone(it->second);
+      origins.push_back({std::string(section) + "." + key, "profile " + path});
+    }
+  }
+  return origins;
+}
+
+}  // namespace
+
+LoadedScenario parse_scenario_text(const std::string& text, const std::string& label,
+                                   const LoadOptions& options, const std::string& base_dir) {
+  YAML::Node root = parse_yaml(text, label, "scenario");
+  LoadedScenario loaded;
+  std::vector<OverrideOrigin> origins;
+  if (!options.profile.empty()) {
+    loaded.profile = options.profile;
+  } else if (root.IsMap() && root["profile"] && root["profile"].IsScalar()) {
+    const std::filesystem::path p = root["profile"].Scalar();
+    loaded.profile = p.is_absolute() ? p.string() : (std::filesystem::path(base_dir) / p).string();
+  }
+  std::vector<OverrideOrigin> from_profile;
+  if (!loaded.profile.empty() && root.IsMap()) from_profile = apply_profile(root, loaded.profile);
+  origins = apply_overrides(root, options.sets);  // --set first: it replaces profile values
+  origins.insert(origins.end(), from_profile.begin(), from_profile.end());
+  FieldReader reader(label, origins);
+  loaded.scenario = read_scenario(reader, root, stem_of(label));
+  if (root.IsMap() && root["validation"]) {
+    loaded.validation = read_validation(reader, root["validation"], loaded.scenario);
+  }
+  if (reader.failed()) throw_sorted(reader.diagnostics());
+  return loaded;
+}
+
+models::Scenario parse_scenario(const std::string& text, const std::string& label,
+                                const std::vector<std::string>& sets) {
+  LoadOptions options;
+  options.sets = sets;
+  return parse_scenario_text(text, label, options).scenario;
+}
+
+LoadedScenario load_scenario_file(const std::string& path, const LoadOptions& options) {
+  const std::string text = read_text(path, "scenario file");
+  const std::string dir = std::filesystem::path(path).parent_path().string();
+  return parse_scenario_text(text, path, options, dir.empty() ? "." : dir);
+}
+
+models::Scenario load_scenario(const std::string& path, const std::vector<std::string>& sets) {
+  LoadOptions options;
+  options.sets = sets;
+  return load_scenario_file(path, options).scenario;
 }
 
 }  // namespace gilsim::app

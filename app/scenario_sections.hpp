@@ -4,6 +4,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "app/scenario_loader.hpp"
 #include "app/yaml_fields.hpp"
 #include "models/scenario.hpp"
 
@@ -18,5 +19,7 @@ void read_os(FieldReader& r, const YAML::Node& node, models::OsSpec& os);
 void read_interpreter(FieldReader& r, const YAML::Node& node, models::GilSpec& gil);
 /// The thread groups; `s.stop` must already be read (loops that never end need it).
 void read_groups(FieldReader& r, const YAML::Node& node, models::Scenario& s);
+/// The `validation:` block; `s` must be read (metrics name its groups).
+ValidationSpec read_validation(FieldReader& r, const YAML::Node& node, const models::Scenario& s);
 
 }  // namespace gilsim::app

@@ -77,7 +77,8 @@ int cmd_sweep(const SweepOptions& o, std::ostream& out, std::ostream& err) {
     for (const auto& p : points) {
       std::vector<std::string> sets = o.sets;
       sets.insert(sets.end(), p.begin(), p.end());
-      scenarios.push_back(load_scenario(o.file, sets));  // every point is validated up front
+      // Every point is validated before anything runs.
+      scenarios.push_back(load_scenario_file(o.file, {sets, o.profile}).scenario);
     }
     std::vector<models::RunResult> results(scenarios.size());
     std::atomic<std::size_t> next{0};

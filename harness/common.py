@@ -140,8 +140,17 @@ def _median(xs):
     return xs[len(xs) // 2]
 
 
+def warm_up(seconds=0.3):
+    """Keeps a CPU busy for a while first: an idle CPU runs slowly for the first tens of
+    milliseconds (frequency and power states ramping up), which would skew a calibration."""
+    end = now() + seconds
+    while now() < end:
+        spin(10000)
+
+
 def measure_spin_rate(seconds=0.02, reps=7):
     """Loop iterations per second, steady state."""
+    warm_up()
     n = 100000
     t0 = now()
     spin(n)

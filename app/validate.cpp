@@ -1,0 +1,201 @@
+// gilsim validate: for every scenario with a validation block, simulate it and measure it for
+// real on each interpreter it applies to, and compare the metrics it declares. The table goes
+// to the terminal, a CSV file and a Markdown report (docs/validation.md is one).
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <map>
+#include <ostream>
+
+#include "app/commands.hpp"
+#include "app/diagnostics.hpp"
+#include "app/json_writer.hpp"
+#include "app/measure.hpp"
+#include "app/report.hpp"
+#include "app/scenario_loader.hpp"
+#include "models/world.hpp"
+
+namespace gilsim::app {
+namespace {
+
+struct Row {
+  std::string scenario, version, metric;
+  double simulated = 0, median = 0, lo = 0, hi = 0;
+  double error = 0;  ///< (simulated - median) / |median|, or the absolute difference
+  bool relative = true;
+  double tolerance = 0;
+  bool ok = false;
+};
+
+std::string fmt(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", v);
+  return buf;
+}
+
+std::string pct(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%+.1f%%", 100 * v);
+  return buf;
+}
+
+std::string error_text(const Row& r) { return r.relative ? pct(r.error) : fmt(r.error); }
+std::string tolerance_text(const Row& r) {
+  return r.relative ? fmt(100 * r.tolerance) + "%" : fmt(r.tolerance);
+}
+
+bool get(const YAML::Node& tree, const std::string& path, double& v) {
+  Measurement m;
+  return m.get(tree, path, v);
+}
+
+std::string today() {
+  const std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", std::gmtime(&t));
+  return buf;
+}
+
+double median_abs(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+}  // namespace
+
+int cmd_validate(const ValidateOptions& o, std::ostream& out, std::ostream& err) {
+  try {
+    std::vector<std::string> files;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(o.dir, ec)) {
+      if (e.path().extension() == ".yaml") files.push_back(e.path().string());
+    }
+    if (ec) throw InputError(Diagnostic{o.dir, 0, 0, "", "cannot read the directory: " + ec.message()});
+    std::sort(files.begin(), files.end());
+    if (files.empty()) throw InputError(Diagnostic{o.dir, 0, 0, "", "holds no .yaml scenarios"});
+    // Every scenario is checked before anything is measured.
+    std::vector<LoadedScenario> loaded;
+    for (const std::string& f : files) loaded.push_back(load_scenario_file(f, {{}, o.profile}));
+
+    std::vector<PythonInfo> pythons;
+    std::vector<std::string> skipped;
+    for (const std::string& p : o.pythons) {
+      try {
+        pythons.push_back(probe_python(p));
+      } catch (const InputError& e) {
+        skipped.push_back(e.diagnostics().front().format());
+        err << "gilsim: skipping " << e.diagnostics().front().format() << "\n";
+      }
+    }
+    if (pythons.empty()) {
+      throw InputError(Diagnostic{o.pythons.front(), 0, 0, "", "no usable interpreter given"});
+    }
+
+    std::vector<Row> rows;
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      const LoadedScenario& ls = loaded[i];
+      if (!ls.validation) {
+        err << "gilsim: " << files[i] << ": no validation block; skipped\n";
+        continue;
+      }
+      for (const PythonInfo& py : pythons) {
+        const auto& versions = ls.validation->versions;
+        if (std::find(versions.begin(), versions.end(), py.version) == versions.end()) continue;
+        LoadOptions lo{{}, o.profile};
+        lo.sets = version_sets(ls.scenario, py);
+        const models::Scenario s = load_scenario_file(files[i], lo).scenario;
+        const std::uint64_t seed = o.seed.value_or(s.seed);
+        const YAML::Node simulated = YAML::Load(result_json(s, models::simulate(s, seed)));
+        MeasureSettings settings;
+        settings.repeat = o.repeat > 0 ? o.repeat : ls.validation->repeat;
+        const Measurement m = measure(s, seed, py, settings, err);
+        for (const MetricCheck& check : ls.validation->metrics) {
+          Row r;
+          r.scenario = s.name;
+          r.version = py.version;
+          r.metric = check.metric;
+          r.relative = check.relative;
+          r.tolerance = check.tolerance;
+          get(simulated, check.metric, r.simulated);
+          get(m.median, check.metric, r.median);
+          get(m.min, check.metric, r.lo);
+          get(m.max, check.metric, r.hi);
+          const double diff = r.simulated - r.median;
+          r.error = check.relative ? (r.median != 0 ? diff / std::fabs(r.median) : 0) : diff;
+          r.ok = std::fabs(r.error) <= check.tolerance;
+          rows.push_back(r);
+        }
+      }
+    }
+
+    // Terminal table, CSV and Markdown.
+    char line[512];
+    out << "scenario                           python  metric                                      "
+           "simulated    measured median [min-max]        error   tolerance\n";
+    std::string csv =
+        "scenario,python,metric,simulated,measured_median,measured_min,measured_max,error,"
+        "tolerance,relative,within\n";
+    std::string md = "| scenario | python | metric | simulated | measured median [min-max] | "
+                     "error | tolerance | |\n|---|---|---|---|---|---|---|---|\n";
+    std::map<std::string, std::vector<double>> errors;  // per version, relative ones
+    std::map<std::string, int> failures;
+    for (const Row& r : rows) {
+      const std::string measured = fmt(r.median) + " [" + fmt(r.lo) + "-" + fmt(r.hi) + "]";
+      std::snprintf(line, sizeof line, "%-34s %-7s %-43s %10s  %-30s %8s   %s%s\n",
+                    r.scenario.c_str(), r.version.c_str(), r.metric.c_str(),
+                    fmt(r.simulated).c_str(), measured.c_str(), error_text(r).c_str(),
+                    tolerance_text(r).c_str(), r.ok ? "" : "  OUTSIDE");
+      out << line;
+      csv += r.scenario + "," + r.version + "," + r.metric + "," + format_double(r.simulated) +
+             "," + format_double(r.median) + "," + format_double(r.lo) + "," +
+             format_double(r.hi) + "," + format_double(r.error) + "," +
+             format_double(r.tolerance) + "," + (r.relative ? "true" : "false") + "," +
+             (r.ok ? "true" : "false") + "\n";
+      md += "| " + r.scenario + " | " + r.version + " | `" + r.metric + "` | " + fmt(r.simulated) +
+            " | " + measured + " | " + error_text(r) + " | " + tolerance_text(r) + " | " +
+            (r.ok ? "ok" : "**outside**") + " |\n";
+      if (r.relative) errors[r.version].push_back(std::fabs(r.error));
+      if (!r.ok) ++failures[r.version];
+    }
+    std::string summary;
+    for (const PythonInfo& py : pythons) {
+      const auto& e = errors[py.version];
+      if (e.empty()) continue;
+      summary += "- Python " + py.full_version + " (`" + py.path + "`): " +
+                 std::to_string(e.size()) + " relative metrics, median absolute error " +
+                 fmt(100 * median_abs(e)) + "%, largest " +
+                 fmt(100 * *std::max_element(e.begin(), e.end())) + "%; " +
+                 std::to_string(failures[py.version]) + " outside their tolerance.\n";
+    }
+    for (const std::string& s : skipped) summary += "- Skipped: " + s + "\n";
+    out << "\n" << summary;
+
+    std::string report = "# Validation: gilsim against real CPython\n\n";
+    report += "Generated by `gilsim validate " + o.dir;
+    for (const std::string& p : o.pythons) report += " --python " + p;
+    if (!o.profile.empty()) report += " --profile " + o.profile;
+    report += "` on " + today() + ".\n\n";
+    report += "- Host: " + host_description() + "\n";
+    for (const PythonInfo& py : pythons) {
+      report += "- Interpreter: `" + py.path + "`, Python " + py.full_version + "\n";
+    }
+    report += "- Profile: " + (o.profile.empty() ? std::string("none (each scenario's own)")
+                                                  : "`" + o.profile + "`") +
+              "\n\n## Summary\n\n" + summary + "\n## Metrics\n\n" +
+              "Simulated with the scenario's seed; measured as the median of the runs, with "
+              "their range. The error is (simulated - measured) / measured.\n\n" + md;
+    if (!o.csv_path.empty()) write_file_atomically(o.csv_path, csv);
+    if (!o.markdown_path.empty()) write_file_atomically(o.markdown_path, report);
+    int failed = 0;
+    for (const auto& [v, n] : failures) failed += n;
+    return failed > 0 ? 1 : 0;
+  } catch (const InputError& e) {
+    for (const Diagnostic& d : e.diagnostics()) err << "gilsim: " << d.format() << "\n";
+    return 2;
+  }
+}
+
+}  // namespace gilsim::app

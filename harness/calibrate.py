@@ -1,0 +1,178 @@
+"""gilsim's host calibration: measures what gilsim's models need from this machine and this
+interpreter, and prints the measurements as JSON (gilsim calibrate fits and writes the profile).
+
+    python calibrate.py [--quick]
+
+Measured: the work kernels' rates (a steady loop, and a short burst right after a blocking call);
+GIL hand-offs between CPU-bound threads (the gap, and how long each holder runs) for 2, 4 and 8
+threads; thread wake-up latency through a lock; sleep overshoot for several durations; thread
+start cost; and the effective parallelism of the logical CPUs (N busy processes against one).
+Standard library only; CPython 2.7 and 3.6+."""
+from __future__ import division, print_function
+
+import json
+import os
+import sys
+import threading
+import time
+
+import common
+from common import now
+
+
+def quantiles(xs, qs=(0.1, 0.5, 0.9, 0.99)):
+    xs = sorted(xs)
+    n = len(xs)
+    return dict(("p%d" % int(q * 100), xs[min(n - 1, int(q * n))]) for q in qs)
+
+
+def wake_latencies(samples):
+    """A thread blocked on a lock, released by another that then sleeps: release -> running."""
+    lock = threading.Lock()
+    lock.acquire()
+    sent = [0.0]
+    out = []
+    done = threading.Event()
+
+    def waiter():
+        for _ in common.RANGE(samples):
+            lock.acquire()
+            out.append(now() - sent[0])
+        done.set()
+
+    t = threading.Thread(target=waiter)
+    t.start()
+    for _ in common.RANGE(samples):
+        time.sleep(0.002)  # the waiter is asleep on the lock by now
+        sent[0] = now()
+        lock.release()
+    t.join()
+    return out
+
+
+def sleep_overshoots(durations, samples):
+    out = {}
+    for d in durations:
+        xs = []
+        for _ in common.RANGE(samples):
+            t0 = now()
+            time.sleep(d)
+            xs.append(now() - t0 - d)
+        out[repr(d)] = sorted(xs)[len(xs) // 2]
+    return out
+
+
+def thread_start_costs(samples):
+    out = []
+    started = [0.0]
+
+    def body():
+        started[0] = now()
+
+    for _ in common.RANGE(samples):
+        t = threading.Thread(target=body)
+        t0 = now()
+        t.start()
+        t.join()
+        out.append(started[0] - t0)
+    return out
+
+
+def handoffs(nthreads, seconds, interval):
+    """CPU-bound threads each recording when it holds the GIL: a gap of more than 50 us in a
+    thread's own clock is a lost GIL. Returns holder run lengths and hand-off gaps."""
+    if hasattr(sys, "setswitchinterval"):
+        sys.setswitchinterval(interval)
+    stop = [False]
+    go = threading.Event()
+    segments = [[] for _ in common.RANGE(nthreads)]
+
+    def body(mine):
+        go.wait()
+        start = last = now()
+        while not stop[0]:
+            t = now()
+            if t - last > 50e-6:
+                mine.append((start, last))
+                start = t
+            last = t
+        mine.append((start, last))
+
+    threads = [threading.Thread(target=body, args=(segments[i],)) for i in common.RANGE(nthreads)]
+    for t in threads:
+        t.start()
+    time.sleep(0.05)
+    go.set()
+    time.sleep(seconds)
+    stop[0] = True
+    for t in threads:
+        t.join()
+    merged = sorted((s, e, i) for i in common.RANGE(nthreads) for s, e in segments[i])
+    runs, gaps = [], []
+    cur_s, cur_e, cur_i = merged[0]
+    for s, e, i in merged[1:]:
+        if i == cur_i:
+            cur_e = e
+            continue
+        runs.append(cur_e - cur_s)
+        gaps.append(s - cur_e)
+        cur_s, cur_e, cur_i = s, e, i
+    runs = runs[1:]  # the first run started with the gate
+    return runs, [g for g in gaps if g >= 0]
+
+
+def parallelism(max_procs, work_s):
+    """Throughput of N processes each spinning `work_s` of CPU, against one."""
+    n_iter = int(common.measure_spin_rate() * work_s)
+    out = {}
+    for n in common.RANGE(1, max_procs + 1):
+        t0 = now()
+        pids = []
+        for _ in common.RANGE(n):
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    common.spin(n_iter)
+                finally:
+                    os._exit(0)
+            pids.append(pid)
+        for pid in pids:
+            os.waitpid(pid, 0)
+        out[str(n)] = n * work_s / (now() - t0)
+    return out
+
+
+def main(argv):
+    quick = "--quick" in argv
+    from replay import set_parent_death_signal
+    set_parent_death_signal()
+    native = common.Native()
+    result = {"python": common.interpreter(), "logical_cpus": common.cpu_count()}
+    result["kernels"] = common.calibrate_kernels(native)
+    samples = 100 if quick else 400
+    lat = wake_latencies(samples)
+    result["wake_latency_s"] = {"samples": len(lat), "quantiles": quantiles(lat),
+                                "values": sorted(lat)}
+    durations = [50e-6, 100e-6, 200e-6, 500e-6, 1e-3, 2e-3, 5e-3]
+    result["sleep_overshoot_s"] = sleep_overshoots(durations, 10 if quick else 40)
+    starts = thread_start_costs(50 if quick else 200)
+    result["thread_start_s"] = quantiles(starts)
+    seconds = 0.6 if quick else 2.0
+    result["handoffs"] = {}
+    for n in (2, 4, 8):
+        runs, gaps = handoffs(n, seconds, 0.005)
+        result["handoffs"][str(n)] = {
+            "interval_s": 0.005,
+            "runs": len(runs),
+            "run_s": quantiles(runs) if runs else None,
+            "gap_s": quantiles(gaps) if gaps else None,
+            "gap_values": sorted(gaps)[: 2000],
+        }
+    result["parallelism"] = parallelism(result["logical_cpus"] + 1, 0.3 if quick else 1.0)
+    json.dump(result, sys.stdout)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
