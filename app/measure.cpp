@@ -186,11 +186,21 @@ Measurement measure(const models::Scenario& scenario, std::uint64_t seed, const 
         if (!r.err.empty()) why += ": " + last_line(r.err);
         throw InputError(Diagnostic{python.path, 0, 0, "", "the replayer " + why});
       }
-      const bool disturbed = r.other_load > settings.disturbed_above;
+      // Disturbed: other processes used CPU, or the machine's speed changed during the run
+      // (the replayer measures its loop rate before and after).
+      double drift = 1;
+      try {
+        const YAML::Node d = YAML::Load(r.out)["measured"]["speed_drift"];
+        if (d && d.IsScalar()) drift = d.as<double>();
+      } catch (const YAML::Exception&) {
+      }
+      const bool disturbed = r.other_load > settings.disturbed_above ||
+                             std::fabs(drift - 1) > settings.max_speed_drift;
       log << "  " << scenario.name << " on " << python.version << ": run " << rep + 1 << "/"
           << settings.repeat << ", " << format_double(std::round(r.wall_s * 100) / 100)
           << " s, other load " << format_double(std::round(r.other_load * 100) / 100)
-          << " CPUs" << (quiet > settings.quiet_threshold ? " (machine never went quiet)" : "")
+          << " CPUs, speed drift " << format_double(std::round((drift - 1) * 1000) / 10) << "%"
+          << (quiet > settings.quiet_threshold ? " (machine never went quiet)" : "")
           << (disturbed ? (attempt < settings.max_reruns ? ": disturbed, run again"
                                                           : ": disturbed, kept")
                         : "")

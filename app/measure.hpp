@@ -23,6 +23,7 @@ struct MeasureSettings {
   double quiet_threshold = 0.25;  ///< other processes' CPUs below which the machine is quiet
   double quiet_wait_s = 60;      ///< how long to wait for quiet before going ahead anyway
   double disturbed_above = 0.15;  ///< other load (CPUs) during a run that makes it disturbed
+  double max_speed_drift = 0.2;   ///< change of the machine's speed over a run that does too
   std::string calibration_json = "{}";
 };
 

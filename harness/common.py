@@ -148,9 +148,10 @@ def warm_up(seconds=0.3):
         spin(10000)
 
 
-def measure_spin_rate(seconds=0.02, reps=7):
+def measure_spin_rate(seconds=0.02, reps=7, warm=True):
     """Loop iterations per second, steady state."""
-    warm_up()
+    if warm:
+        warm_up()
     n = 100000
     t0 = now()
     spin(n)

@@ -37,6 +37,9 @@ class Recorder(object):
         self.finished = False
 
 
+CHUNK_S = 200e-6  # CPU time per look at the thread's CPU clock in a long `cpu` step
+
+
 class Rates(object):
     """A thread's work rates: start from the calibration, then follow what each step really
     cost in this thread's CPU time, so that a step of d takes d of CPU even if the machine runs
@@ -78,17 +81,22 @@ def run_thread(spec, rec, clock0, stop_s, go, kernels, cal):
             return
         c0 = thread_cpu()
         if kind == "c":
-            if after_block and d <= burst_window:
-                # Right after a blocking call the loop runs slower (cold caches).
-                n = int(d * rates.burst)
-                common.spin(n)
-                c1 = thread_cpu()
-                rates.learn("burst", n, c1 - c0 if c0 is not None else None)
+            if c0 is None:
+                # No thread CPU clock (2.7): the calibrated number of iterations.
+                rate = rates.burst if (after_block and d <= burst_window) else rates.spin
+                common.spin(int(d * rate))
+                c1 = None
             else:
-                n = int(d * rates.spin)
-                common.spin(n)
-                c1 = thread_cpu()
-                rates.learn("spin", n, c1 - c0 if c0 is not None else None)
+                # Run until this thread has used d of CPU: a step is d of CPU time whatever the
+                # machine's speed is doing (frequency ramps, neighbours). Chunks of about
+                # CHUNK_S; a short step is one chunk.
+                c1 = c0
+                while c1 - c0 < d:
+                    left = d - (c1 - c0)
+                    n = int(min(left, CHUNK_S) * rates.spin) + 1
+                    common.spin(n)
+                    c_prev, c1 = c1, thread_cpu()
+                    rates.learn("spin", n, c1 - c_prev)
             after_block = False
         elif kind == "C":
             n = int(d * rates.c_call)
@@ -224,6 +232,10 @@ def main(argv):
         measured = common.calibrate_kernels(kernels)
         for k, v in measured.items():
             cal.setdefault(k, v)
+    # The machine's speed now (and again after the run): a run during which it changed much
+    # is reported as disturbed. The loop rate also refreshes the calibration.
+    speed_before = common.measure_spin_rate(seconds=0.02, reps=5)
+    cal["spin_per_s"] = speed_before
     if plan["gil_model"] == "tick" and hasattr(sys, "setcheckinterval"):
         sys.setcheckinterval(int(plan["check_interval"]))
     elif hasattr(sys, "setswitchinterval"):
@@ -251,7 +263,9 @@ def main(argv):
         t.join()
     end = now()
     cpu_used = common.process_cpu() - cpu0
+    speed_after = common.measure_spin_rate(seconds=0.02, reps=5, warm=False)
     result = metrics(plan, groups, clock0[0], end, cpu_used, cal)
+    result["measured"]["speed_drift"] = speed_after / speed_before
     json.dump(result, sys.stdout, sort_keys=False)
     sys.stdout.write("\n")
     sys.stdout.flush()
