@@ -9,6 +9,7 @@
 
 #include "app/calibrate.hpp"
 #include "app/commands.hpp"
+#include "app/python_runner.hpp"
 #include "app/version.hpp"
 
 namespace po = boost::program_options;
@@ -234,6 +235,9 @@ int main(int argc, char** argv) {
     return run_command(command, args);
   } catch (const po::error& e) {
     return usage_error(e.what());
+  } catch (const gilsim::app::Interrupted& e) {
+    std::cerr << "gilsim: interrupted; the real run was stopped and nothing was left behind\n";
+    return 128 + e.signal;
   } catch (const std::exception& e) {
     std::cerr << "gilsim: internal error: " << e.what() << "\n";
     return 1;

@@ -188,18 +188,29 @@ Measurement measure(const models::Scenario& scenario, std::uint64_t seed, const 
       }
       // Disturbed: other processes used CPU, or the machine's speed changed during the run
       // (the replayer measures its loop rate before and after).
-      double drift = 1;
+      // Also if a kind of work ran much longer or shorter than planned (CPU time against the
+      // nominal durations): the steps were not the ones simulated.
+      double drift = 1, worst_work = 1;
       try {
-        const YAML::Node d = YAML::Load(r.out)["measured"]["speed_drift"];
-        if (d && d.IsScalar()) drift = d.as<double>();
+        const YAML::Node measured = YAML::Load(r.out)["measured"];
+        if (measured["speed_drift"] && measured["speed_drift"].IsScalar()) {
+          drift = measured["speed_drift"].as<double>();
+        }
+        for (auto it = measured["work_accuracy"].begin(); it != measured["work_accuracy"].end();
+             ++it) {
+          const double a = it->second.as<double>();
+          if (std::fabs(a - 1) > std::fabs(worst_work - 1)) worst_work = a;
+        }
       } catch (const YAML::Exception&) {
       }
       const bool disturbed = r.other_load > settings.disturbed_above ||
-                             std::fabs(drift - 1) > settings.max_speed_drift;
+                             std::fabs(drift - 1) > settings.max_speed_drift ||
+                             std::fabs(worst_work - 1) > settings.max_work_error;
       log << "  " << scenario.name << " on " << python.version << ": run " << rep + 1 << "/"
           << settings.repeat << ", " << format_double(std::round(r.wall_s * 100) / 100)
           << " s, other load " << format_double(std::round(r.other_load * 100) / 100)
           << " CPUs, speed drift " << format_double(std::round((drift - 1) * 1000) / 10) << "%"
+          << ", work " << format_double(std::round((worst_work - 1) * 1000) / 10) << "%"
           << (quiet > settings.quiet_threshold ? " (machine never went quiet)" : "")
           << (disturbed ? (attempt < settings.max_reruns ? ": disturbed, run again"
                                                           : ": disturbed, kept")

@@ -19,11 +19,12 @@ namespace gilsim::app {
 
 struct MeasureSettings {
   int repeat = 3;
-  int max_reruns = 2;            ///< per repetition, when it was disturbed
+  int max_reruns = 4;            ///< per repetition, when it was disturbed
   double quiet_threshold = 0.25;  ///< other processes' CPUs below which the machine is quiet
   double quiet_wait_s = 60;      ///< how long to wait for quiet before going ahead anyway
   double disturbed_above = 0.15;  ///< other load (CPUs) during a run that makes it disturbed
   double max_speed_drift = 0.2;   ///< change of the machine's speed over a run that does too
+  double max_work_error = 0.15;   ///< replayed work's CPU time off its nominal duration: too
   std::string calibration_json = "{}";
 };
 

@@ -175,13 +175,7 @@ RunOutput run_python(const std::string& python, const std::vector<std::string>& 
     const double busy = double(after.busy - before.busy) / jiffies_per_second();
     r.other_load = std::max(0.0, busy - r.cpu_s) / r.wall_s;
   }
-  if (g_signal != 0) {
-    const int sig = g_signal;
-    std::fprintf(stderr, "gilsim: interrupted; the measurement was stopped\n");
-    signal(sig, SIG_DFL);
-    raise(sig);
-    std::exit(128 + sig);
-  }
+  if (g_signal != 0) throw Interrupted(g_signal);
   return r;
 }
 

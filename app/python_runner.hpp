@@ -4,11 +4,21 @@
 // other load is measured around each run from /proc/stat.
 #pragma once
 
+#include <exception>
 #include <filesystem>
 #include <string>
 #include <vector>
 
 namespace gilsim::app {
+
+/// Thrown when gilsim received SIGINT, SIGTERM or SIGHUP while a harness process ran; that
+/// process's whole group has been killed. main() exits with 128 + signal after unwinding (so
+/// temporary files go too).
+struct Interrupted : std::exception {
+  explicit Interrupted(int sig) : signal(sig) {}
+  const char* what() const noexcept override { return "interrupted"; }
+  int signal;
+};
 
 /// The harness files written to a fresh temporary directory, removed on destruction.
 class HarnessDir {

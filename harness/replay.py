@@ -190,6 +190,19 @@ def metrics(plan, groups, t0, end, cpu_used, cal):
         all_waits.extend(waits)
         total_serial += gs["serial_s"]
         out_groups[g["name"]] = gs
+    # How faithfully each kind of work was replayed: CPU time used / nominal duration (a C call
+    # cannot adapt while it runs, so a change of machine speed shows here).
+    accuracy = {}
+    for kind in "cCn":
+        used = nominal = 0.0
+        for recs in groups:
+            for rec in recs:
+                for k, ts, te, c0, c1, ns in rec.steps:
+                    if k == kind and c0 is not None and c1 is not None:
+                        used += c1 - c0
+                        nominal += ns * 1e-9
+        if nominal > 0:
+            accuracy[kind] = used / nominal
     stopped = stop is not None and not all_finished
     makespan = stop if stopped else last_finish - t0
     ncpu = common.cpu_count()
@@ -212,6 +225,8 @@ def metrics(plan, groups, t0, end, cpu_used, cal):
         "os": None,
         "events": None,
         "measured": {"python": common.interpreter(), "calibration": cal,
+                     "work_accuracy": dict(("cpu" if k == "c" else "c_call" if k == "C"
+                                            else "native", v) for k, v in accuracy.items()),
                      "wall_s": end - t0, "process_cpu_s": cpu_used},
     }
 
@@ -236,6 +251,11 @@ def main(argv):
     # is reported as disturbed. The loop rate also refreshes the calibration.
     speed_before = common.measure_spin_rate(seconds=0.02, reps=5)
     cal["spin_per_s"] = speed_before
+    kinds = "".join(t["kinds"] for g in plan["groups"] for t in g["threads"])
+    if "C" in kinds:  # a C call cannot adapt its length while it runs: fresh rates
+        cal["c_call_per_s"] = common.measure_c_call_rate()
+    if "n" in kinds:
+        cal["native_bytes_per_s"] = common.measure_native_rate(kernels, reps=3)
     if plan["gil_model"] == "tick" and hasattr(sys, "setcheckinterval"):
         sys.setcheckinterval(int(plan["check_interval"]))
     elif hasattr(sys, "setswitchinterval"):

@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(cmake ninja-build g++ libyaml-cpp-dev libeigen3-dev libboost-program-options-dev catch2)
+packages=(cmake ninja-build g++ libyaml-cpp-dev libeigen3-dev libboost-program-options-dev catch2
+          python3)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,102 @@
+// The real-run harness against Debian's python3 (label "harness": needs /usr/bin/python3).
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
+#include <set>
+#include <thread>
+
+#include "cli.hpp"
+
+using namespace gilsim::testing;
+using namespace std::string_literals;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::set<std::string> harness_dirs() {
+  std::set<std::string> out;
+  for (const auto& e : fs::directory_iterator(fs::temp_directory_path())) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind("gilsim-harness-", 0) == 0) out.insert(name);
+  }
+  return out;
+}
+
+bool process_alive_with(const std::string& needle) {
+  for (const auto& e : fs::directory_iterator("/proc")) {
+    const std::string cmd = read_text(e.path() / "cmdline");
+    if (cmd.find(needle) != std::string::npos) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("gilsim measure runs a scenario for real and reports medians with their range",
+          "[harness]") {
+  const auto dir = temp_dir("measure");
+  const std::string json = (dir / "m.json").string();
+  const CliResult r = run_cli("measure configs/smoke/convoy.yaml --python /usr/bin/python3 "
+                              "--repeat 2 --json '" + json + "'");
+  REQUIRE(r.code == 0);
+  CHECK(r.out.find("io->GIL p50") != std::string::npos);
+  const std::string text = read_text(json);
+  for (const char* key : {"\"makespan_s\"", "\"io_resume_latency_s\"", "\"range\"", "\"min\"",
+                          "\"max\"", "\"repetitions\": 2", "\"host\"", "\"calibration\""}) {
+    INFO(key);
+    CHECK(text.find(key) != std::string::npos);
+  }
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a broken interpreter path is an input error naming it", "[harness]") {
+  const CliResult r = run_cli("measure configs/smoke/convoy.yaml --python /no/such/python");
+  CHECK(r.code == 2);
+  CHECK(r.err.find("/no/such/python") != std::string::npos);
+  const CliResult r2 = run_cli("measure configs/smoke/convoy.yaml --python /bin/true");
+  CHECK(r2.code == 2);
+  CHECK(r2.err.find("not a working Python") != std::string::npos);
+}
+
+TEST_CASE("interrupting a measurement leaves no process and no file behind", "[harness]") {
+  const auto before = harness_dirs();
+  const pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    if (chdir(GILSIM_SOURCE_DIR) != 0) _exit(99);
+    freopen("/dev/null", "w", stdout);
+    freopen("/dev/null", "w", stderr);
+    execl(GILSIM_BINARY, GILSIM_BINARY, "measure", "configs/seeds/cpu-one-thread-12-cpus.yaml",
+          "--python", "/usr/bin/python3", "--repeat", "1", static_cast<char*>(nullptr));
+    _exit(98);
+  }
+  // Wait until the replayer is running (its temporary directory appears), then interrupt.
+  std::string dir;
+  for (int i = 0; i < 200 && dir.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    for (const std::string& d : harness_dirs()) {
+      if (!before.count(d)) dir = d;
+    }
+  }
+  REQUIRE_FALSE(dir.empty());
+  // The first interpreter calibrates the work kernels; wait until one is replaying the plan.
+  bool replaying = false;
+  for (int i = 0; i < 600 && !replaying; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    replaying = process_alive_with(dir + "/replay.py\0plan.json"s);
+  }
+  REQUIRE(replaying);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  kill(pid, SIGINT);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 128 + SIGINT);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  CHECK_FALSE(process_alive_with(dir));
+  CHECK_FALSE(fs::exists(fs::temp_directory_path() / dir));
+}
