@@ -222,7 +222,7 @@ int cmd_calibrate(const CalibrateOptions& o, std::ostream& out, std::ostream& er
     const PythonInfo python = probe_python(o.python);
     HarnessDir dir;
     err << "gilsim: calibrating with Python " << python.full_version
-        << (o.quick ? " (quick)" : "") << "; this takes " << (o.quick ? "10 s" : "a minute")
+        << (o.quick ? " (quick)" : "") << "; this takes about " << (o.quick ? "5 s" : "15 s")
         << "\n";
     const double load = wait_for_quiet(0.25, 60);
     if (load > 0.25) err << "gilsim: the machine is busy (" << load << " CPUs); measuring anyway\n";
@@ -236,11 +236,10 @@ int cmd_calibrate(const CalibrateOptions& o, std::ostream& out, std::ostream& er
     }
     const YAML::Node measured = YAML::Load(r.out);
     const std::string profile = profile_yaml(measured, python.path);
-    std::string path = o.out;
-    if (path.empty()) {
-      std::filesystem::create_directories("profiles");
-      path = "profiles/" + python.version + ".yaml";
-    }
+    const std::string path = o.out.empty() ? "profiles/" + python.version + ".yaml" : o.out;
+    const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+    std::error_code ec;
+    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
     write_file_atomically(path, profile);
     out << profile << "# written to " << path << "\n";
     return 0;

@@ -193,7 +193,8 @@ Measurement measure(const models::Scenario& scenario, std::uint64_t seed, const 
       double drift = 1, worst_work = 1;
       try {
         const YAML::Node measured = YAML::Load(r.out)["measured"];
-        if (measured["speed_drift"] && measured["speed_drift"].IsScalar()) {
+        if (measured["speed_drift"] && measured["speed_drift"].IsScalar() &&
+            measured["speed_drift_matters"].as<bool>(true)) {
           drift = measured["speed_drift"].as<double>();
         }
         for (auto it = measured["work_accuracy"].begin(); it != measured["work_accuracy"].end();

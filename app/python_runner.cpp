@@ -28,23 +28,13 @@ namespace {
 volatile sig_atomic_t g_signal = 0;
 void on_signal(int sig) { g_signal = sig; }
 
-/// Installs handlers for the duration of a run and restores the previous ones.
-class SignalGuard {
- public:
-  SignalGuard() {
-    struct sigaction sa {};
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    for (int i = 0; i < 3; ++i) sigaction(kSignals[i], &sa, &old_[i]);
-  }
-  ~SignalGuard() {
-    for (int i = 0; i < 3; ++i) sigaction(kSignals[i], &old_[i], nullptr);
-  }
+constexpr int kSignals[3] = {SIGINT, SIGTERM, SIGHUP};
+struct sigaction g_old[3];
+int g_guards = 0;
 
- private:
-  static constexpr int kSignals[3] = {SIGINT, SIGTERM, SIGHUP};
-  struct sigaction old_[3];
-};
+void check_interrupted() {
+  if (g_signal != 0) throw Interrupted(g_signal);
+}
 
 struct CpuTimes {
   long long busy = 0, total = 0;  // jiffies of all CPUs
@@ -85,14 +75,32 @@ HarnessDir::HarnessDir() {
                              std::strerror(errno));
   }
   dir_ = tmpl;
-  for (int i = 0; i < kHarnessFileCount; ++i) {
-    write_file(dir_ / kHarnessFiles[i].name, kHarnessFiles[i].text);
+  try {
+    for (int i = 0; i < kHarnessFileCount; ++i) {
+      write_file(dir_ / kHarnessFiles[i].name, kHarnessFiles[i].text);
+    }
+  } catch (...) {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+    throw;
+  }
+  // While harness files exist, an interruption is turned into Interrupted so that they (and
+  // any process started) are cleaned up on the way out.
+  if (g_guards++ == 0) {
+    g_signal = 0;
+    struct sigaction sa {};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    for (int i = 0; i < 3; ++i) sigaction(kSignals[i], &sa, &g_old[i]);
   }
 }
 
 HarnessDir::~HarnessDir() {
   std::error_code ec;
   std::filesystem::remove_all(dir_, ec);
+  if (--g_guards == 0) {
+    for (int i = 0; i < 3; ++i) sigaction(kSignals[i], &g_old[i], nullptr);
+  }
 }
 
 RunOutput run_python(const std::string& python, const std::vector<std::string>& args,
@@ -105,8 +113,7 @@ RunOutput run_python(const std::string& python, const std::vector<std::string>& 
   for (std::string& a : argv_s) argv.push_back(a.data());
   argv.push_back(nullptr);
 
-  SignalGuard guard;
-  g_signal = 0;
+  check_interrupted();
   const CpuTimes before = read_proc_stat();
   const auto t0 = std::chrono::steady_clock::now();
   const pid_t pid = fork();
@@ -175,7 +182,7 @@ RunOutput run_python(const std::string& python, const std::vector<std::string>& 
     const double busy = double(after.busy - before.busy) / jiffies_per_second();
     r.other_load = std::max(0.0, busy - r.cpu_s) / r.wall_s;
   }
-  if (g_signal != 0) throw Interrupted(g_signal);
+  check_interrupted();
   return r;
 }
 
@@ -215,6 +222,7 @@ double wait_for_quiet(double threshold, double limit_s) {
   const auto start = std::chrono::steady_clock::now();
   double load = -1;
   for (;;) {
+    check_interrupted();
     const CpuTimes a = read_proc_stat();
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     const CpuTimes b = read_proc_stat();

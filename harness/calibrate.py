@@ -50,6 +50,47 @@ def wake_latencies(samples):
     return out
 
 
+def release_costs(samples):
+    """What releasing a lock costs the releaser when a thread sleeps on it (sem_post waking it:
+    a system call), less what it costs with nobody waiting. The 2.x GIL is such a lock."""
+    def timed_release(lock):
+        t0 = now()
+        lock.release()
+        return now() - t0
+
+    idle = []
+    lock = threading.Lock()
+    for _ in common.RANGE(samples):
+        lock.acquire()
+        idle.append(timed_release(lock))
+    lock = threading.Lock()
+    lock.acquire()
+    busy = []
+    got = threading.Event()
+    stop = [False]
+
+    def sleeper():
+        while True:
+            lock.acquire()
+            got.set()
+            if stop[0]:
+                return
+
+    t = threading.Thread(target=sleeper)
+    t.start()
+    for i in common.RANGE(samples):
+        time.sleep(0.002)  # the sleeper is blocked on the lock by now
+        if i == samples - 1:
+            stop[0] = True
+        busy.append(timed_release(lock))
+        got.wait()
+        got.clear()
+    t.join()
+    median = lambda xs: sorted(xs)[len(xs) // 2]  # noqa: E731
+    return {"with_sleeper": median(busy), "alone": median(idle),
+            "wake_cost": max(0.0, median(busy) - median(idle))}
+
+
 def sleep_overshoots(durations, samples):
     out = {}
     for d in durations:
@@ -153,6 +194,7 @@ def main(argv):
     lat = wake_latencies(samples)
     result["wake_latency_s"] = {"samples": len(lat), "quantiles": quantiles(lat),
                                 "values": sorted(lat)}
+    result["release_s"] = release_costs(50 if quick else 200)
     durations = [50e-6, 100e-6, 200e-6, 500e-6, 1e-3, 2e-3, 5e-3]
     result["sleep_overshoot_s"] = sleep_overshoots(durations, 10 if quick else 40)
     starts = thread_start_costs(50 if quick else 200)
