@@ -17,7 +17,7 @@ const std::vector<std::string> kOsKeys = {"timeslice",          "wakeup_latency"
 const std::vector<std::string> kCommonGilKeys = {"version", "waiter_choice"};
 const std::vector<std::string> kSwitchKeys = {"switch_interval", "check_gap", "force_switching"};
 const std::vector<std::string> kTickKeys = {"check_interval", "tick_cost", "release_syscall",
-                                            "failed_acquire"};
+                                            "failed_acquire", "empty_wake_syscall"};
 const std::vector<std::string> kNoGilKeys = {"bytecode_overhead"};
 
 std::vector<std::string> concat(std::initializer_list<std::vector<std::string>> lists) {
@@ -147,8 +147,13 @@ void read_interpreter(FieldReader& r, const YAML::Node& node, models::GilSpec& g
       }
     }
     dur("tick_cost", Sign::Positive, gil.tick_cost);
-    dur("release_syscall", Sign::NonNegative, gil.release_syscall);
-    dur("failed_acquire", Sign::NonNegative, gil.failed_acquire);
+    auto dist = [&](const char* key, sim::Dist& out) {
+      if (!node[key]) return;
+      if (auto v = r.dist(node[key], p + key, Sign::NonNegative)) out = *v;
+    };
+    dist("release_syscall", gil.release_syscall);
+    dist("failed_acquire", gil.failed_acquire);
+    dist("empty_wake_syscall", gil.empty_wake_syscall);
   } else if (node["bytecode_overhead"]) {
     if (auto v = r.number(node["bytecode_overhead"], p + "bytecode_overhead", 0.0, 10.0)) {
       gil.bytecode_overhead = *v;

@@ -95,8 +95,9 @@ std::string resolved_yaml(const models::Scenario& s) {
     case models::GilKind::Tick:
       out += "  check_interval: " + std::to_string(s.gil.check_interval) + "\n";
       out += "  tick_cost: " + dur(double(s.gil.tick_cost)) + "\n";
-      out += "  release_syscall: " + dur(double(s.gil.release_syscall)) + "\n";
-      out += "  failed_acquire: " + dur(double(s.gil.failed_acquire)) + "\n";
+      out += "  release_syscall: " + dist_text(s.gil.release_syscall) + "\n";
+      out += "  failed_acquire: " + dist_text(s.gil.failed_acquire) + "\n";
+      out += "  empty_wake_syscall: " + dist_text(s.gil.empty_wake_syscall) + "\n";
       break;
     case models::GilKind::None:
       out += "  bytecode_overhead: " + format_double(s.gil.bytecode_overhead) + "\n";

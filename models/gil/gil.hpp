@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "models/ids.hpp"
+#include "sim/distribution.hpp"
 #include "sim/rng.hpp"
 #include "sim/simulator.hpp"
 
@@ -39,9 +40,15 @@ struct GilSpec {
   // Tick GIL (<= 3.1).
   std::int64_t check_interval = 100;  ///< ticks between release/re-take
   sim::Time tick_cost = 40;           ///< bytecode work per tick
-  sim::Time release_syscall =
-      5 * sim::kMicrosecond;  ///< holder's cost when a release wakes a waiter
-  sim::Time failed_acquire = 3 * sim::kMicrosecond;  ///< a woken waiter's cost when it loses
+  // Kernel costs vary from call to call (and a fixed cost would lock the threads into artificial
+  // resonances): each is drawn, from the stream of the thread that pays it.
+  sim::Dist release_syscall =  ///< holder's cost when a release wakes a sleeping waiter
+      sim::Dist::uniform(2500, 7500);
+  sim::Dist failed_acquire =  ///< a woken waiter's cost when it loses
+      sim::Dist::uniform(1500, 4500);
+  /// Holder's cost of a release while a waiter is registered on the lock but none is asleep
+  /// (glibc's sem_post still calls futex_wake, which finds nobody to wake).
+  sim::Dist empty_wake_syscall = sim::Dist::uniform(500, 1500);
   // Free-threaded.
   double bytecode_overhead = 0.06;  ///< slowdown of bytecode against a GIL build (PEP 703: 6%)
 };
@@ -52,7 +59,8 @@ struct GilStats {
   std::uint64_t drop_requests = 0;        ///< switch-interval GIL: requests posted
   std::uint64_t forced_switches = 0;      ///< drops that waited for another thread to take over
   std::uint64_t failed_acquisitions = 0;  ///< tick GIL: woken waiters that lost the race
-  std::uint64_t wake_syscalls = 0;        ///< tick GIL: releases that woke a sleeping waiter
+  std::uint64_t wake_syscalls = 0;        ///< tick GIL: releases that made a futex_wake call
+  std::uint64_t waiters_woken = 0;        ///< tick GIL: ... and woke a sleeping waiter
 };
 
 /// The narrow way back from a policy into the simulated world (easy to fake in tests).

@@ -11,10 +11,19 @@ TickGil::TickGil(const GilSpec& spec, GilHost& host, int threads)
       sleepers_(spec.waiter_choice, threads),
       waiters_(std::size_t(threads)) {}
 
+void TickGil::set_phase(ThreadId t, Phase phase) {
+  Waiter& w = waiters_[t];
+  const bool was = w.phase == Phase::Sleeping || w.phase == Phase::Woken ||
+                   w.phase == Phase::FailCost;
+  const bool is = phase == Phase::Sleeping || phase == Phase::Woken || phase == Phase::FailCost;
+  registered_ += int(is) - int(was);
+  w.phase = phase;
+}
+
 void TickGil::acquire(ThreadId t) {
   locked_ = true;
   holder_ = t;
-  waiters_[t].phase = Phase::Idle;
+  set_phase(t, Phase::Idle);
   ++stats_.acquisitions;
   host_.gil_changed(t, true);
   if (last_holder_ != t) {
@@ -35,8 +44,8 @@ bool TickGil::take(ThreadId t) {
 
 void TickGil::fail(ThreadId t) {
   // sem_wait's slow path: the futex system call that puts the thread to sleep.
-  waiters_[t].phase = Phase::FailCost;
-  host_.run_sys(t, spec_.failed_acquire);
+  set_phase(t, Phase::FailCost);
+  host_.run_sys(t, spec_.failed_acquire.sample(host_.rng(t)));
 }
 
 void TickGil::on_running(ThreadId t) {
@@ -58,14 +67,14 @@ void TickGil::on_sys_done(ThreadId t) {
       host_.done(t);
       return;
     }
-    w.phase = Phase::Sleeping;
+    set_phase(t, Phase::Sleeping);
     sleepers_.add(t);
     host_.block(t);
     return;
   }
   if (w.phase != Phase::ReleaseCost) throw std::logic_error("tick GIL: unexpected kernel burst");
   if (!w.retake) {
-    w.phase = Phase::Idle;
+    set_phase(t, Phase::Idle);
     host_.done(t);
     return;
   }
@@ -82,13 +91,18 @@ bool TickGil::release(ThreadId t) {
   locked_ = false;
   holder_ = kNoThread;
   host_.gil_changed(t, false);
-  const ThreadId sleeper = sleepers_.pick(rng_);
-  if (sleeper == kNoThread) return true;
+  if (registered_ == 0) return true;  // nobody waits: sem_post makes no system call
   ++stats_.wake_syscalls;
+  const ThreadId sleeper = sleepers_.pick(rng_);
   // The releaser enters the kernel first, so the OS may preempt it there (lock still free).
-  waiters_[t].phase = Phase::ReleaseCost;
-  host_.run_sys(t, spec_.release_syscall);
-  waiters_[sleeper].phase = Phase::Woken;
+  set_phase(t, Phase::ReleaseCost);
+  if (sleeper == kNoThread) {
+    host_.run_sys(t, spec_.empty_wake_syscall.sample(host_.rng(t)));
+    return false;
+  }
+  ++stats_.waiters_woken;
+  host_.run_sys(t, spec_.release_syscall.sample(host_.rng(t)));
+  set_phase(sleeper, Phase::Woken);
   host_.wake(sleeper);
   return false;
 }

@@ -6,8 +6,10 @@
 // - The holder counts ticks (about one heavy bytecode each, `tick_cost` of work); every
 //   `check_interval` ticks (default 100) it releases the lock and immediately re-acquires it:
 //   PyThread_release_lock(interpreter_lock); /* Other threads may run now */ acquire(...).
-// - A release with a thread sleeping on the lock wakes one (sem_post -> futex_wake): a system
-//   call that costs the releaser `release_syscall`, during which the lock is free.
+// - A release while any thread waits on the lock is a system call (glibc's sem_post calls
+//   futex_wake whenever a waiter is registered, asleep or not): if one is asleep it is woken and
+//   the call costs the releaser `release_syscall`; if all are awake and on their way it finds
+//   nobody and costs `empty_wake_syscall`. The lock is free during the call.
 // - The woken thread needs the OS to run it (wake-up latency). When it finally tries, the
 //   releaser has usually re-acquired long ago: it fails, spends `failed_acquire` in the kernel
 //   and sleeps again, to be woken by the next release. On several cores this is the "GIL
@@ -49,6 +51,9 @@ class TickGil final : public GilPolicy {
   void acquire(ThreadId t);
   void fail(ThreadId t);
   bool release(ThreadId t);
+  /// Changes a thread's phase, keeping count of the threads registered on the lock (in
+  /// sem_wait's slow path: asleep, woken, or failing).
+  void set_phase(ThreadId t, Phase phase);
 
   GilSpec spec_;
   GilHost& host_;
@@ -58,6 +63,7 @@ class TickGil final : public GilPolicy {
   ThreadId last_holder_ = kNoThread;
   WaiterSet sleepers_;
   std::vector<Waiter> waiters_;
+  int registered_ = 0;
   GilStats stats_;
 };
 
