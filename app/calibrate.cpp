@@ -104,7 +104,34 @@ LinearFit fit_lognormal(const std::vector<double>& probabilities,
   return f;
 }
 
-std::string profile_yaml(const YAML::Node& m, const std::string& python_path) {
+namespace {
+
+/// This interpreter's entry for the profile's `interpreters:` map (flow YAML), from the loop
+/// rate of the replayer: the tick GIL counts two ticks per iteration of its loop; 3.10+ reaches
+/// an eval-breaker check point once per iteration (the backward jump), <= 3.9 about twice.
+std::string interpreter_entry(const YAML::Node& m) {
+  const std::string version = m["python"]["version"].Scalar();
+  const double spin = num(m["kernels"]["spin_per_s"], 1e7);
+  const int major = version[0] - '0';
+  int minor = 0;
+  try {
+    minor = std::stoi(version.substr(2));
+  } catch (...) {
+  }
+  if (!version.empty() && version.back() == 't') return "{}";
+  if (major == 2 || (major == 3 && minor <= 1)) {
+    const double wake = num(m["release_s"]["wake_cost"], 5e-6);
+    return "{tick_cost: " + us(1 / (2 * spin)) + ", release_syscall: {uniform: {min: " +
+           us(wake / 2) + ", max: " + us(1.5 * wake) + "}}}";
+  }
+  const double per_check = minor <= 9 ? 1 / (2 * spin) : 1 / spin;
+  return "{check_gap: " + us(per_check) + "}";
+}
+
+}  // namespace
+
+std::string profile_yaml(const YAML::Node& m, const std::string& python_path,
+                         const YAML::Node& existing) {
   const double ctx = 2e-6;  // the model's default context switch, part of every measured wake
   // GIL hand-off gaps between two CPU-bound threads: the signalled waiter's wake-up (plus a
   // context switch), the model's wakeup_latency.
@@ -162,6 +189,19 @@ std::string profile_yaml(const YAML::Node& m, const std::string& python_path) {
   y += "  wakeup_latency: {lognormal: {median: " + us(wake_median) +
        ", sigma: " + round3(wake_sigma) + "}}\n";
   y += "  timer_slack: " + us(slack) + "\n";
+  // Interpreter-specific entries: this one, plus those of other interpreters calibrated into
+  // the same profile before.
+  const std::string version = m["python"]["version"].Scalar();
+  y += "interpreters:  # applied to scenarios for that version\n";
+  if (existing && existing["interpreters"] && existing["interpreters"].IsMap()) {
+    for (auto it = existing["interpreters"].begin(); it != existing["interpreters"].end(); ++it) {
+      if (it->first.Scalar() == version) continue;
+      YAML::Emitter e;
+      e << YAML::Flow << it->second;
+      y += "  \"" + it->first.Scalar() + "\": " + e.c_str() + "\n";
+    }
+  }
+  y += "  \"" + version + "\": " + interpreter_entry(m) + "\n";
   y += "calibration:\n";
   y += "  python: " + JsonWriter().value(python_path).str();
   y.pop_back();
@@ -235,8 +275,13 @@ int cmd_calibrate(const CalibrateOptions& o, std::ostream& out, std::ostream& er
                                       r.err.substr(r.err.rfind('\n', r.err.size() - 2) + 1)});
     }
     const YAML::Node measured = YAML::Load(r.out);
-    const std::string profile = profile_yaml(measured, python.path);
     const std::string path = o.out.empty() ? "profiles/" + python.version + ".yaml" : o.out;
+    YAML::Node existing;
+    try {
+      if (std::filesystem::exists(path)) existing = YAML::LoadFile(path);
+    } catch (const YAML::Exception&) {
+    }
+    const std::string profile = profile_yaml(measured, python.path, existing);
     const std::filesystem::path parent = std::filesystem::path(path).parent_path();
     std::error_code ec;
     if (!parent.empty()) std::filesystem::create_directories(parent, ec);

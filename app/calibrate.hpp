@@ -27,8 +27,10 @@ LinearFit fit_linear(const std::vector<std::vector<double>>& x, const std::vecto
 LinearFit fit_lognormal(const std::vector<double>& probabilities,
                         const std::vector<double>& quantiles);
 
-/// Builds the profile (YAML text) from the harness's measurements.
-std::string profile_yaml(const YAML::Node& measured, const std::string& python_path);
+/// Builds the profile (YAML text) from the harness's measurements, keeping the `interpreters`
+/// entries of other versions from an existing profile (null if none).
+std::string profile_yaml(const YAML::Node& measured, const std::string& python_path,
+                         const YAML::Node& existing);
 
 struct CalibrateOptions {
   std::string python;

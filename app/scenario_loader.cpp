@@ -135,26 +135,47 @@ void throw_sorted(std::vector<Diagnostic> ds) {
 std::vector<OverrideOrigin> apply_profile(YAML::Node& root, const std::string& path) {
   const YAML::Node profile = parse_yaml(read_text(path, "profile"), path, "profile");
   FieldReader r(path, {});
-  if (r.check_map(profile, "", {"machine", "os", "calibration"})) {
+  if (r.check_map(profile, "", {"machine", "os", "interpreters", "calibration"})) {
     models::MachineSpec machine;
     models::OsSpec os;
     if (profile["machine"]) read_machine(r, profile["machine"], machine);
     if (profile["os"]) read_os(r, profile["os"], os);
+    const YAML::Node interps = profile["interpreters"];
+    if (interps && !interps.IsMap()) r.error(interps, "interpreters", "expected a map by version");
+    if (interps && interps.IsMap()) {
+      for (auto it = interps.begin(); it != interps.end(); ++it) {
+        YAML::Node probe = YAML::Clone(it->second);
+        if (!probe.IsMap()) {
+          r.error(it->second, "interpreters." + it->first.Scalar(), "expected a map of keys");
+          continue;
+        }
+        probe["version"] = it->first.Scalar();
+        models::GilSpec gil;
+        read_interpreter(r, probe, gil);
+      }
+    }
   }
   if (r.failed()) throw_sorted(r.diagnostics());
   std::vector<OverrideOrigin> origins;
-  for (const char* section : {"machine", "os"}) {
-    const YAML::Node from = profile[section];
-    if (!from) continue;
-    if (root[section] && !root[section].IsMap()) continue;  // reported when the scenario is read
+  auto fill = [&](const YAML::Node& from, const std::string& section) {
+    if (!from || !from.IsMap()) return;
+    if (root[section] && !root[section].IsMap()) return;  // reported when the scenario is read
     if (!root[section]) root[section] = YAML::Node(YAML::NodeType::Map);
     YAML::Node to = root[section];
     for (auto it = from.begin(); it != from.end(); ++it) {
       const std::string key = it->first.Scalar();
-      if (to[key]) continue;  // the scenario's own value wins
+      if (to[key]) continue;  // the scenario's own value (or a --set) wins
       to[key] = YAML::Clone(it->second);
-      origins.push_back({std::string(section) + "." + key, "profile " + path});
+      origins.push_back({section + "." + key, "profile " + path});
     }
+  };
+  fill(profile["machine"], "machine");
+  fill(profile["os"], "os");
+  // The entry for the scenario's interpreter version, if the profile has one.
+  const YAML::Node interp = root["interpreter"];
+  if (interp && interp.IsMap() && interp["version"] && interp["version"].IsScalar() &&
+      profile["interpreters"] && profile["interpreters"][interp["version"].Scalar()]) {
+    fill(profile["interpreters"][interp["version"].Scalar()], "interpreter");
   }
   return origins;
 }
@@ -172,10 +193,13 @@ LoadedScenario parse_scenario_text(const std::string& text, const std::string& l
     const std::filesystem::path p = root["profile"].Scalar();
     loaded.profile = p.is_absolute() ? p.string() : (std::filesystem::path(base_dir) / p).string();
   }
-  std::vector<OverrideOrigin> from_profile;
-  if (!loaded.profile.empty() && root.IsMap()) from_profile = apply_profile(root, loaded.profile);
-  origins = apply_overrides(root, options.sets);  // --set first: it replaces profile values
-  origins.insert(origins.end(), from_profile.begin(), from_profile.end());
+  // --set first, so that the profile fills in only what neither the file nor --set gives (and
+  // its interpreter entry is chosen by the final version).
+  origins = apply_overrides(root, options.sets);
+  if (!loaded.profile.empty() && root.IsMap()) {
+    const std::vector<OverrideOrigin> from_profile = apply_profile(root, loaded.profile);
+    origins.insert(origins.end(), from_profile.begin(), from_profile.end());
+  }
   FieldReader reader(label, origins);
   loaded.scenario = read_scenario(reader, root, stem_of(label));
   if (root.IsMap() && root["validation"]) {
