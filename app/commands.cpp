@@ -7,36 +7,71 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <system_error>
+#include <utility>
+#include <vector>
 
 #include "app/diagnostics.hpp"
 #include "app/measure.hpp"
 #include "app/report.hpp"
 #include "app/scenario_loader.hpp"
+#include "app/trace_writer.hpp"
 #include "models/world.hpp"
 
 namespace gilsim::app {
 
-void write_file_atomically(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) {
-      const std::error_code ec(errno, std::generic_category());
-      throw InputError(Diagnostic{path, 0, 0, "", "cannot write: " + ec.message()});
-    }
-    f << text;
-    f.flush();
-    if (!f) {
-      std::remove(tmp.c_str());
-      throw InputError(Diagnostic{path, 0, 0, "", "cannot write (disk full?)"});
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+namespace {
+
+std::string temp_name(const std::string& path) {
+  return path + ".tmp." + std::to_string(::getpid());
+}
+
+// Writes `text` to the temporary name of `path`; removes it and throws on failure.
+void write_temp(const std::string& path, const std::string& text) {
+  const std::string tmp = temp_name(path);
+  std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+  if (!f) {
     const std::error_code ec(errno, std::generic_category());
-    std::remove(tmp.c_str());
     throw InputError(Diagnostic{path, 0, 0, "", "cannot write: " + ec.message()});
   }
+  f << text;
+  f.flush();
+  if (!f) {
+    f.close();
+    std::remove(tmp.c_str());
+    throw InputError(Diagnostic{path, 0, 0, "", "cannot write (disk full?)"});
+  }
+}
+
+}  // namespace
+
+void write_files_atomically(const std::vector<std::pair<std::string, std::string>>& files) {
+  // Every file is written in full under a temporary name first: a failure leaves no output.
+  std::size_t written = 0;
+  try {
+    for (const auto& [path, text] : files) {
+      write_temp(path, text);
+      ++written;
+    }
+  } catch (...) {
+    for (std::size_t i = 0; i < written; ++i) std::remove(temp_name(files[i].first).c_str());
+    throw;
+  }
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    const std::string& path = files[i].first;
+    if (std::rename(temp_name(path).c_str(), path.c_str()) != 0) {
+      const std::error_code ec(errno, std::generic_category());
+      for (std::size_t j = i; j < files.size(); ++j) {
+        std::remove(temp_name(files[j].first).c_str());
+      }
+      throw InputError(Diagnostic{path, 0, 0, "", "cannot write: " + ec.message()});
+    }
+  }
+}
+
+void write_file_atomically(const std::string& path, const std::string& text) {
+  write_files_atomically({{path, text}});
 }
 
 namespace {
@@ -52,17 +87,22 @@ int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
   try {
     const models::Scenario scenario = load_scenario_file(o.file, {o.sets, o.profile}).scenario;
     const std::uint64_t seed = o.seed.value_or(scenario.seed);
+    std::optional<TraceWriter> trace;
+    if (!o.trace_path.empty()) trace.emplace(scenario);
     const auto t0 = std::chrono::steady_clock::now();
-    const models::RunResult result = models::simulate(scenario, seed);
+    const models::RunResult result = models::simulate(scenario, seed, trace ? &*trace : nullptr);
     const double wall =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const std::string json = result_json(scenario, result);
+    std::vector<std::pair<std::string, std::string>> files;
+    if (!o.json_path.empty() && o.json_path != "-") files.emplace_back(o.json_path, json);
+    if (trace) files.emplace_back(o.trace_path, trace->text());
+    write_files_atomically(files);
     if (o.json_path == "-") {
       out << json;
       if (!o.quiet) err << summary_text(scenario, result, wall);
       return 0;
     }
-    if (!o.json_path.empty()) write_file_atomically(o.json_path, json);
     if (!o.quiet) out << summary_text(scenario, result, wall);
     return 0;
   } catch (const InputError& e) {
@@ -118,8 +158,8 @@ int cmd_measure(const MeasureOptions& o, std::ostream& out, std::ostream& err) {
       write_file_atomically(o.json_path, json);
     }
     std::ostream& text = o.json_path == "-" ? err : out;
-    text << scenario.name << " measured on Python " << python.full_version << " ("
-         << m.repetitions << " runs; median [min-max])\n";
+    text << scenario.name << " measured on Python " << python.full_version << " (" << m.repetitions
+         << " runs; median [min-max])\n";
     text << "  makespan " << with_range(m, "makespan_s", 1, " s") << "   speedup "
          << with_range(m, "speedup", 1, "x") << "   CPU "
          << with_range(m, "cpu_utilization", 100, "%") << "\n";

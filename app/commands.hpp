@@ -6,6 +6,7 @@
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace gilsim::app {
@@ -15,8 +16,9 @@ struct RunOptions {
   std::optional<std::uint64_t> seed;
   std::vector<std::string> sets;
   std::string profile;
-  std::string json_path;  ///< "" none, "-" standard output
-  bool quiet = false;     ///< no summary
+  std::string json_path;   ///< "" none, "-" standard output
+  std::string trace_path;  ///< "" none: the timeline as CSV (app/trace_writer.hpp)
+  bool quiet = false;      ///< no summary
 };
 
 int cmd_run(const RunOptions& options, std::ostream& out, std::ostream& err);
@@ -77,5 +79,7 @@ int cmd_bench(const BenchOptions& options, std::ostream& out, std::ostream& err)
 /// Writes `text` to `path` through a temporary file and a rename, so that a reader never sees
 /// half a file. Throws InputError if the directory cannot be written.
 void write_file_atomically(const std::string& path, const std::string& text);
+/// Writes every (path, text) or, on any failure, none of them (InputError naming the path).
+void write_files_atomically(const std::vector<std::pair<std::string, std::string>>& files);
 
 }  // namespace gilsim::app

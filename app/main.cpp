@@ -1,9 +1,9 @@
 // gilsim's command line: run, check, bench. Only this file uses Boost.Program_options.
 #include <boost/program_options.hpp>
 #include <charconv>
-#include <optional>
 #include <exception>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,8 +22,10 @@ namespace {
 const char* kUsage = R"(gilsim: a deterministic simulator of Python GIL contention
 
 usage:
-  gilsim run FILE [--seed N] [--set key.path=value]... [--profile P] [--json PATH|-] [--quiet]
-      Simulate a scenario; print a summary and (with --json) write the JSON result.
+  gilsim run FILE [--seed N] [--set key.path=value]... [--profile P] [--json PATH|-]
+             [--trace PATH] [--quiet]
+      Simulate a scenario; print a summary, write the JSON result (--json) and the
+      timeline of every thread's states and GIL hand-offs as CSV (--trace).
   gilsim check FILE [--set key.path=value]...
       Validate a scenario and print it with every default filled in.
   gilsim sweep FILE --vary key.path=v1,v2,... [--vary ...] [--jobs N] [--csv PATH|-]
@@ -66,6 +68,7 @@ int run_command(const std::string& command, const std::vector<std::string>& args
   add("seed", po::value<std::string>(), "");
   add("set", po::value<Strings>()->composing(), "");
   add("json", po::value<std::string>(), "");
+  add("trace", po::value<std::string>(), "");
   add("quiet,q", "");
   add("repeat", po::value<int>(), "");
   add("scale", po::value<int>(), "");
@@ -108,7 +111,7 @@ int run_command(const std::string& command, const std::vector<std::string>& args
       }
       return gilsim::app::cmd_check(files[0], sets, profile, std::cout, std::cerr);
     }
-    if (auto bad = only({"seed", "set", "json", "quiet", "profile"}); !bad.empty()) {
+    if (auto bad = only({"seed", "set", "json", "trace", "quiet", "profile"}); !bad.empty()) {
       return usage_error("run has no --" + bad);
     }
     RunOptions o;
@@ -119,6 +122,7 @@ int run_command(const std::string& command, const std::vector<std::string>& args
     }
     o.sets = sets;
     if (vm.count("json")) o.json_path = vm["json"].as<std::string>();
+    if (vm.count("trace")) o.trace_path = vm["trace"].as<std::string>();
     o.quiet = vm.count("quiet") > 0;
     o.profile = profile;
     return gilsim::app::cmd_run(o, std::cout, std::cerr);
@@ -149,8 +153,8 @@ int run_command(const std::string& command, const std::vector<std::string>& args
     }
     gilsim::app::MeasureOptions o;
     o.file = files[0];
-    const auto pythons =
-        vm.count("python") ? vm["python"].as<std::vector<std::string>>() : std::vector<std::string>{};
+    const auto pythons = vm.count("python") ? vm["python"].as<std::vector<std::string>>()
+                                            : std::vector<std::string>{};
     if (pythons.size() != 1) return usage_error("measure needs one --python PATH");
     o.python = pythons[0];
     if (vm.count("repeat")) o.repeat = vm["repeat"].as<int>();
@@ -166,8 +170,7 @@ int run_command(const std::string& command, const std::vector<std::string>& args
   }
   if (command == "validate") {
     if (files.size() > 1) return usage_error("validate takes at most one directory");
-    if (auto bad = only({"python", "profile", "repeat", "seed", "csv", "markdown"});
-        !bad.empty()) {
+    if (auto bad = only({"python", "profile", "repeat", "seed", "csv", "markdown"}); !bad.empty()) {
       return usage_error("validate has no --" + bad);
     }
     gilsim::app::ValidateOptions o;

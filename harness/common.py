@@ -91,13 +91,26 @@ def _random_block(size):
 
 class Native(object):
     """C code that releases the GIL: OpenSSL hashlib updates (>= 2 KiB release it), or zlib where
-    this build's hashlib keeps the GIL (2.7 builds without OpenSSL)."""
+    this build's hashlib keeps the GIL (2.7 builds without OpenSSL).
+
+    A `native` step is one call, as in the model (the GIL is released once and taken back once):
+    `reserve` tiles the block so that the longest step of a plan fits in it. Only a step beyond
+    MAX_CALL bytes is split, and then takes the GIL back between its calls."""
 
     CHUNK = 8 << 20
+    MAX_CALL = 512 << 20
 
     def __init__(self, kind=None):
-        self.block = _random_block(self.CHUNK)
+        self.base = _random_block(self.CHUNK)
+        self.block = self.base
         self.kind = kind or ("sha256" if hashlib_releases_gil(self.block) else "zlib")
+
+    def reserve(self, nbytes):
+        """Makes calls of up to nbytes (at most MAX_CALL) a single call."""
+        nbytes = min(int(nbytes), self.MAX_CALL)
+        if nbytes > len(self.block):
+            copies = (nbytes + self.CHUNK - 1) // self.CHUNK
+            self.block = self.base * copies
 
     def run(self, nbytes):
         """Processes about nbytes, in as few calls as possible (each call releases the GIL)."""

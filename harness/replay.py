@@ -258,6 +258,10 @@ def main(argv):
         cal["c_call_per_s"] = common.measure_c_call_rate()
     if "n" in kinds:
         cal["native_bytes_per_s"] = common.measure_native_rate(kernels, reps=3)
+        # Room for the longest native step in one call, with a margin for a slower machine.
+        longest = max(ns for g in plan["groups"] for t in g["threads"]
+                      for k, ns in zip(t["kinds"], t["durations_ns"]) if k == "n")
+        kernels.reserve(longest * 1e-9 * cal["native_bytes_per_s"] * 1.5)
     if plan["gil_model"] == "tick" and hasattr(sys, "setcheckinterval"):
         sys.setcheckinterval(int(plan["check_interval"]))
     elif hasattr(sys, "setswitchinterval"):

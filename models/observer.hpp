@@ -14,6 +14,8 @@ class Observer {
   virtual void on_thread_state(sim::Time /*at*/, ThreadId /*thread*/, TimeCat /*cat*/) {}
   /// A thread took (acquired = true) or released the GIL.
   virtual void on_gil(sim::Time /*at*/, ThreadId /*thread*/, bool /*acquired*/) {}
+  /// A thread finished its program.
+  virtual void on_exit(sim::Time /*at*/, ThreadId /*thread*/) {}
 };
 
 }  // namespace gilsim::models

@@ -30,18 +30,23 @@ ThreadId OsScheduler::pop_queue() {
   return t;
 }
 
+sim::Time OsScheduler::preemption_lead(CpuId c, sim::Time wakee_vruntime) const {
+  const ThreadId t = cpus_[c].thread;
+  if (t == kNoThread) return -1;
+  const Task& k = tasks_[t];
+  // Only a thread in the middle of a burst can be preempted; one that is deciding what to do
+  // next (no burst) is inside the kernel or a lock call and reaches a burst at once.
+  if (k.state != State::Running || (!k.switching && !k.has_burst)) return -1;
+  const sim::Time lead = vruntime_now(k) - wakee_vruntime;
+  return lead >= spec_.wakeup_granularity ? lead : -1;
+}
+
 CpuId OsScheduler::pick_victim(sim::Time wakee_vruntime) const {
   CpuId best = kNoCpu;
   sim::Time best_lead = -1;
   for (CpuId c = 0; c < CpuId(cpus_.size()); ++c) {
-    const ThreadId t = cpus_[c].thread;
-    if (t == kNoThread) continue;
-    const Task& k = tasks_[t];
-    // Only a thread in the middle of a burst can be preempted; one that is deciding what to do
-    // next (no burst) is inside the kernel or a lock call and reaches a burst at once.
-    if (k.state != State::Running || (!k.switching && !k.has_burst)) continue;
-    const sim::Time lead = vruntime_now(k) - wakee_vruntime;
-    if (lead >= spec_.wakeup_granularity && lead > best_lead) {
+    const sim::Time lead = preemption_lead(c, wakee_vruntime);
+    if (lead >= 0 && lead > best_lead) {
       best = c;
       best_lead = lead;
     }

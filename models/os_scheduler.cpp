@@ -49,7 +49,9 @@ const TimeSplit& OsScheduler::split(ThreadId t) {
 void OsScheduler::set_wait_cat(ThreadId t, TimeCat cat) {
   Task& k = tasks_[t];
   k.wait_cat = cat;
-  if (k.state == State::Waking || k.state == State::Queued) account(k, cat);
+  if (k.state == State::Waking || k.state == State::Queued || k.state == State::Signalled) {
+    account(k, cat);
+  }
   if (k.state == State::Unborn) k.cat = cat;
 }
 
@@ -79,7 +81,7 @@ CpuId OsScheduler::pick_idle_cpu() const {
   return fallback;
 }
 
-void OsScheduler::wake(ThreadId t) {
+void OsScheduler::wake(ThreadId t, ThreadId waker) {
   Task& k = tasks_[t];
   if (k.state == State::Unborn) {
     k.since = sim_.now();
@@ -101,13 +103,39 @@ void OsScheduler::wake(ThreadId t) {
     k.wake_event = sim_.after(arrivals_, latency + spec_.context_switch, [this, t] { arrive(t); });
     return;
   }
-  if (spec_.wakeup_preemption) {
-    const CpuId victim = pick_victim(k.vruntime);
-    if (victim != kNoCpu) {
-      preempt(victim);
-      dispatch(t, victim);
-      return;
-    }
+  if (spec_.wakeup_preemption && waker != kNoThread && tasks_[waker].cpu != kNoCpu &&
+      preemption_lead(tasks_[waker].cpu, k.vruntime) >= 0) {
+    // On the waker's own CPU: rescheduled on the way out of its system call.
+    const CpuId victim = tasks_[waker].cpu;
+    preempt(victim);
+    dispatch(t, victim);
+    return;
+  }
+  if (spec_.wakeup_preemption && pick_victim(k.vruntime) != kNoCpu) {
+    k.state = State::Signalled;
+    const sim::Time latency = spec_.wakeup_latency.sample(*rngs_[t]);
+    k.wake_event = sim_.after(latency, [this, t] { land(t); });
+    return;
+  }
+  enqueue(t);
+}
+
+void OsScheduler::land(ThreadId t) {
+  // The wake-up interrupt has arrived: whatever is best now.
+  Task& k = tasks_[t];
+  k.wake_event = {};
+  update_min_vruntime();
+  const CpuId cpu = pick_idle_cpu();
+  if (cpu != kNoCpu) {
+    --idle_cpus_;
+    dispatch(t, cpu);
+    return;
+  }
+  const CpuId victim = pick_victim(k.vruntime);
+  if (victim != kNoCpu) {
+    preempt(victim);
+    dispatch(t, victim);
+    return;
   }
   enqueue(t);
 }
@@ -226,6 +254,7 @@ void OsScheduler::exit(ThreadId t) {
   if (k.state != State::Running || k.has_burst) throw std::logic_error("exiting a busy thread");
   settle_time(k);
   k.state = State::Exited;
+  if (observer_ != nullptr) observer_->on_exit(sim_.now(), t);
   const CpuId cpu = k.cpu;
   k.cpu = kNoCpu;
   release_cpu(cpu);

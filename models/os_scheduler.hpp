@@ -8,9 +8,11 @@
 //   virtual runtime of the runnable threads, so sleepers get ahead but cannot bank time.
 // - A woken thread goes to an idle logical CPU, preferring one whose whole core is idle
 //   (spreading before doubling up on hyperthreads), and starts there after `wakeup_latency`.
-// - With no idle CPU it preempts at once the running thread with the largest virtual runtime
-//   if that leads its own by at least `wakeup_granularity` (wake-up preemption); otherwise it
-//   joins the run queue.
+// - With no idle CPU it may preempt (wake-up preemption): the running thread with the largest
+//   virtual runtime, if that leads its own by at least `wakeup_granularity`. When the waker
+//   itself (a thread releasing a lock, in its system call) is that thread, the preemption is
+//   immediate; another CPU is reached by an interrupt, `wakeup_latency` later, and the choice
+//   is made again then. A thread that preempts no one joins the run queue at once.
 // - While threads are queued, a running thread is switched out after `timeslice` on its CPU if
 //   a queued thread has a smaller virtual runtime.
 // - A sleep's timer fires `timer_slack` after its nominal end (Linux's default slack for
@@ -64,7 +66,9 @@ class OsScheduler : private Machine::Listener {
 
   /// A blocked (or not yet started) thread becomes runnable. A thread's time is counted from
   /// its first wake-up.
-  void wake(ThreadId t);
+  /// `waker`: the running thread whose action wakes t (a lock release), or kNoThread (a timer,
+  /// an I/O completion).
+  void wake(ThreadId t, ThreadId waker = kNoThread);
   /// The running thread blocks; `cat` says how its blocked time is counted (Io or GilWait).
   void block(ThreadId t, TimeCat cat);
   /// The running thread ends.
@@ -89,7 +93,9 @@ class OsScheduler : private Machine::Listener {
   std::uint64_t preemptions() const { return preemptions_; }
 
  private:
-  enum class State : std::uint8_t { Unborn, Blocked, Waking, Queued, Running, Exited };
+  // Signalled: woken while every CPU was busy; the wake-up (an inter-processor interrupt) is in
+  // flight and the thread will preempt, take a CPU freed meanwhile, or queue.
+  enum class State : std::uint8_t { Unborn, Blocked, Signalled, Waking, Queued, Running, Exited };
   struct Task {
     State state = State::Unborn;
     CpuId cpu = kNoCpu;
@@ -120,11 +126,14 @@ class OsScheduler : private Machine::Listener {
   /// Brings the task's time split and virtual runtime up to now.
   void settle_time(Task& task);
   void arrive(ThreadId t);
+  void land(ThreadId t);
   void start_running(ThreadId t, CpuId cpu, sim::Time on_cpu_since);
   sim::Time vruntime_now(const Task& task) const;
   void update_min_vruntime();
   ThreadId pop_queue();
   CpuId pick_idle_cpu() const;
+  /// How far the thread on CPU c leads a wakee, if the wakee may preempt it; else -1.
+  sim::Time preemption_lead(CpuId c, sim::Time wakee_vruntime) const;
   CpuId pick_victim(sim::Time wakee_vruntime) const;
   void dispatch(ThreadId t, CpuId cpu);
   void preempt(CpuId cpu);

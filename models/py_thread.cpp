@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
-#include <utility>
 #include <stdexcept>
+#include <utility>
 
 namespace gilsim::models {
 
-PyThread::PyThread(ThreadId id, ProgramCursor program, sim::Simulator& sim,
-                   OsScheduler& os, GilPolicy& gil, sim::Rng& rng, Sinks sinks, sim::LaneId io_lane)
+PyThread::PyThread(ThreadId id, ProgramCursor program, sim::Simulator& sim, OsScheduler& os,
+                   GilPolicy& gil, sim::Rng& rng, Sinks sinks, sim::LaneId io_lane)
     : id_(id),
       program_(std::move(program)),
       sim_(sim),

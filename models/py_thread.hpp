@@ -35,8 +35,8 @@ class PyThread {
   /// `program` yields the thread's steps; `rng` is its stream for everything else (check-point
   /// placement). `io_lane`: the simulator lane for ends of blocking calls, shared by the run's
   /// threads.
-  PyThread(ThreadId id, ProgramCursor program, sim::Simulator& sim, OsScheduler& os,
-           GilPolicy& gil, sim::Rng& rng, Sinks sinks, sim::LaneId io_lane);
+  PyThread(ThreadId id, ProgramCursor program, sim::Simulator& sim, OsScheduler& os, GilPolicy& gil,
+           sim::Rng& rng, Sinks sinks, sim::LaneId io_lane);
 
   /// Schedules the thread's start at `at`.
   void start(sim::Time at);

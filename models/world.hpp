@@ -39,7 +39,7 @@ class World final : private GilHost, private OsScheduler::Client, private Observ
   sim::Simulator& sim() override { return sim_; }
   sim::Rng& rng(ThreadId t) override { return rngs_[t]; }
   void block(ThreadId t) override { os_->block(t, TimeCat::GilWait); }
-  void wake(ThreadId t) override { os_->wake(t); }
+  void wake(ThreadId t, ThreadId waker) override { os_->wake(t, waker); }
   void run_sys(ThreadId t, std::int64_t work) override { os_->run_burst(t, TimeCat::Sys, work); }
   void done(ThreadId t) override { threads_[t]->gil_done(); }
   void request_check(ThreadId t, std::int64_t within) override {
@@ -47,12 +47,16 @@ class World final : private GilHost, private OsScheduler::Client, private Observ
   }
   void reset_check(ThreadId t, std::int64_t after) override { threads_[t]->reset_check(after); }
   bool is_running(ThreadId t) const override { return os_->running(t); }
+  sim::Time timer_slack(ThreadId t) override { return os_->timer_slack(t); }
   void gil_changed(ThreadId t, bool acquired) override {
     for (Observer* o : observers_) o->on_gil(sim_.now(), t, acquired);
   }
   // Observer (fan-out of the scheduler's reports)
   void on_thread_state(sim::Time at, ThreadId t, TimeCat cat) override {
     for (Observer* o : observers_) o->on_thread_state(at, t, cat);
+  }
+  void on_exit(sim::Time at, ThreadId t) override {
+    for (Observer* o : observers_) o->on_exit(at, t);
   }
   // OsScheduler::Client
   void on_running(ThreadId t) override { threads_[t]->on_running(); }
@@ -74,7 +78,8 @@ class World final : private GilHost, private OsScheduler::Client, private Observ
   RunResult result_;
 };
 
-/// Builds a World for the scenario with the given seed and runs it.
-RunResult simulate(const Scenario& scenario, std::uint64_t seed);
+/// Builds a World for the scenario with the given seed and runs it (reporting to `observer`,
+/// if one is given).
+RunResult simulate(const Scenario& scenario, std::uint64_t seed, Observer* observer = nullptr);
 
 }  // namespace gilsim::models

@@ -73,7 +73,8 @@ class GilHost {
   /// The running thread blocks on a GIL condition (leaves its CPU).
   virtual void block(ThreadId t) = 0;
   /// A blocked thread becomes runnable; on_running(t) follows once it is on a CPU.
-  virtual void wake(ThreadId t) = 0;
+  /// `waker`: the thread whose release wakes t, kNoThread for a timeout.
+  virtual void wake(ThreadId t, ThreadId waker) = 0;
   /// The running thread spends `work` of CPU in the kernel; on_sys_done(t) follows.
   virtual void run_sys(ThreadId t, std::int64_t work) = 0;
   /// The thread's pending take/drop/check_point has completed.
@@ -84,6 +85,9 @@ class GilHost {
   /// Sets the holder's next check point `after` work of bytecode from now (tick counting).
   virtual void reset_check(ThreadId holder, std::int64_t after) = 0;
   virtual bool is_running(ThreadId t) const = 0;
+  /// How late the thread's timed wait expires after its deadline: a futex timeout is an
+  /// hrtimer with the thread's timer slack, as a sleep is.
+  virtual sim::Time timer_slack(ThreadId /*t*/) { return 0; }
   /// Reports that `t` took (acquired) or released the GIL, at the exact moment.
   virtual void gil_changed(ThreadId /*t*/, bool /*acquired*/) {}
 };

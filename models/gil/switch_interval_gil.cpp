@@ -29,7 +29,7 @@ void SwitchIntervalGil::acquire(ThreadId t) {
   const ThreadId dropper = switch_cond_.pick(rng_);
   if (dropper != kNoThread) {
     waiters_[dropper].phase = Phase::SwitchWaking;
-    host_.wake(dropper);
+    host_.wake(dropper, t);
   }
   drop_request_ = false;  // take_gil resets the request it may have been answering
   host_.reset_check(t, sim::kNever);
@@ -49,7 +49,8 @@ void SwitchIntervalGil::wait(ThreadId t) {
   w.phase = Phase::Cond;
   w.timed_out = false;
   w.saved_switch = switch_number_;
-  w.timer = host_.sim().after(timeouts_, spec_.switch_interval, [this, t] { on_timeout(t); });
+  w.timer = host_.sim().after(timeouts_, spec_.switch_interval + host_.timer_slack(t),
+                              [this, t] { on_timeout(t); });
   cond_.add(t);
   host_.block(t);
 }
@@ -60,17 +61,17 @@ void SwitchIntervalGil::on_timeout(ThreadId t) {
   cond_.remove(t);
   w.phase = Phase::CondWaking;
   w.timed_out = true;
-  host_.wake(t);
+  host_.wake(t, kNoThread);
 }
 
-void SwitchIntervalGil::signal_cond() {
+void SwitchIntervalGil::signal_cond(ThreadId waker) {
   const ThreadId t = cond_.pick(rng_);
   if (t == kNoThread) return;  // a signal with no waiter is lost
   Waiter& w = waiters_[t];
   host_.sim().cancel(w.timer);
   w.phase = Phase::CondWaking;
   w.timed_out = false;
-  host_.wake(t);
+  host_.wake(t, waker);
 }
 
 void SwitchIntervalGil::post_drop_request() {
@@ -113,7 +114,7 @@ bool SwitchIntervalGil::drop(ThreadId t, bool final) {
   locked_ = false;
   holder_ = kNoThread;
   host_.gil_changed(t, false);
-  signal_cond();
+  signal_cond(t);
   if (spec_.force_switching && drop_request_ && !final && last_holder_ == t) {
     drop_request_ = false;
     waiters_[t].phase = Phase::Switch;

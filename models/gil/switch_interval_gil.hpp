@@ -5,7 +5,8 @@
 //   of holder. There is no queue: a thread calling take_gil while the GIL is free takes it at
 //   once, even if another thread was just signalled ("barging").
 // - A thread finding it locked waits on `cond` with a timeout of `switch_interval`, restarted
-//   on every wake-up. If the wait timed out, the GIL is still locked and switch_number has not
+//   on every wake-up (the timeout, a futex hrtimer, fires `timer_slack` late, as a sleep's
+//   does). If the wait timed out, the GIL is still locked and switch_number has not
 //   moved, it posts a drop request; in every case it loops. A wake-up needs the OS: the waiter
 //   re-checks only once it is back on a CPU (wake-up latency, run queue).
 // - The holder notices a drop request at its next eval-breaker check point: within
@@ -53,7 +54,7 @@ class SwitchIntervalGil final : public GilPolicy {
   void acquire(ThreadId t);
   void wait(ThreadId t);
   void on_timeout(ThreadId t);
-  void signal_cond();
+  void signal_cond(ThreadId waker);
   void post_drop_request();
 
   GilSpec spec_;

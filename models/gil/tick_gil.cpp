@@ -13,8 +13,8 @@ TickGil::TickGil(const GilSpec& spec, GilHost& host, int threads)
 
 void TickGil::set_phase(ThreadId t, Phase phase) {
   Waiter& w = waiters_[t];
-  const bool was = w.phase == Phase::Sleeping || w.phase == Phase::Woken ||
-                   w.phase == Phase::FailCost;
+  const bool was =
+      w.phase == Phase::Sleeping || w.phase == Phase::Woken || w.phase == Phase::FailCost;
   const bool is = phase == Phase::Sleeping || phase == Phase::Woken || phase == Phase::FailCost;
   registered_ += int(is) - int(was);
   w.phase = phase;
@@ -103,7 +103,7 @@ bool TickGil::release(ThreadId t) {
   ++stats_.waiters_woken;
   host_.run_sys(t, spec_.release_syscall.sample(host_.rng(t)));
   set_phase(sleeper, Phase::Woken);
-  host_.wake(sleeper);
+  host_.wake(sleeper, t);
   return false;
 }
 

@@ -105,5 +105,35 @@ class Execution(unittest.TestCase):
             self.assertLess(g["cpu_s"], 0.030)
 
 
+
+class NativeKernel(unittest.TestCase):
+    def test_a_native_step_is_one_call_whatever_its_length(self):
+        native = common.Native("sha256")
+        calls = []
+        real_sha256 = common.hashlib.sha256
+
+        class Counting(object):
+            def __init__(self):
+                self.h = real_sha256()
+
+            def update(self, data):
+                calls.append(len(data))
+                self.h.update(data)
+
+        common.hashlib.sha256 = Counting
+        try:
+            size = 3 * native.CHUNK + 12345
+            native.run(size)
+            self.assertGreater(len(calls), 1)  # the default buffer is shorter
+            del calls[:]
+            native.reserve(size)
+            native.run(size)
+            self.assertEqual(calls, [size])
+            native.MAX_CALL = 4 * native.CHUNK  # (the real cap is larger)
+            native.reserve(native.MAX_CALL * 4)  # capped: longer steps are split
+            self.assertEqual(len(native.block), native.MAX_CALL)
+        finally:
+            common.hashlib.sha256 = real_sha256
+
 if __name__ == "__main__":
     unittest.main()

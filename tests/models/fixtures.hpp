@@ -19,13 +19,14 @@ using sim::kMillisecond;
 using sim::kSecond;
 
 /// A scenario on `cores` cores with exact, constant costs: wake-up latency `wake`, no context
-/// switch cost, drop requests noticed at once (check_gap 0).
+/// switch cost, no timer slack, drop requests noticed at once (check_gap 0).
 inline Scenario exact_scenario(const std::string& version, int cores, sim::Time wake) {
   Scenario s;
   s.name = "test";
   s.machine.cores = cores;
   s.os.wakeup_latency = sim::Dist::constant(wake);
   s.os.context_switch = 0;
+  s.os.timer_slack = sim::Dist::constant(0);
   s.gil = *gil_defaults(version);
   s.gil.check_gap = 0;
   return s;

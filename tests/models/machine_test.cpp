@@ -62,6 +62,28 @@ TEST_CASE("threads outnumbering CPUs share them by time slices", "[models][os]")
   CHECK(r.groups[0].split[std::size_t(TimeCat::CpuWait)] == 18 * kMillisecond);
 }
 
+TEST_CASE("a woken thread preempts a busy CPU one wake-up latency later", "[models][os]") {
+  // One CPU, a native hog from L. B starts at 2 ms: the hog leads it by more than the
+  // granularity, so it preempts, once the wake-up interrupt has arrived (L later). It sleeps
+  // 5 ms, wakes (timer), preempts again L later and runs 1 ms of native work: done at
+  // 2 + L + 5 + L + 1 ms. The hog lost 1 ms of CPU: done at L + 101 ms.
+  const sim::Time L = 20 * kMicrosecond;
+  Scenario s = native_only(1, 1);
+  s.os.wakeup_latency = sim::Dist::constant(L);
+  s.os.wakeup_granularity = 1 * kMillisecond;
+  s.os.sleeper_credit = 6 * kMillisecond;
+  s.groups.push_back(group("hog", 1, {step(StepKind::Native, 100 * kMillisecond)}));
+  s.groups.push_back(group(
+      "b", 1, {step(StepKind::Sleep, 5 * kMillisecond), step(StepKind::Native, 1 * kMillisecond)},
+      2 * kMillisecond));
+  sim::Simulator sim(1);
+  World world(sim, s);
+  const RunResult r = world.run();
+  CHECK(world.thread(1).finish_time() == 8 * kMillisecond + 2 * L);
+  CHECK(world.thread(0).finish_time() == 101 * kMillisecond + L);
+  CHECK(r.preemptions == 2);
+}
+
 TEST_CASE("a context switch costs CPU time on every dispatch", "[models][os]") {
   Scenario s = native_only(1, 1);
   s.os.context_switch = 5 * kMicrosecond;

@@ -84,6 +84,24 @@ TEST_CASE("an I/O thread next to a CPU thread gets the GIL back one interval plu
   }
 }
 
+TEST_CASE("a GIL wait times out timer_slack after the interval, as a sleep does",
+          "[models][gil][switch][convoy]") {
+  // The timed wait is a futex with an hrtimer: with 50 us of slack, the I/O thread of the
+  // convoy gets the GIL back I + slack + 3L after each call.
+  const sim::Time slack = 50 * kMicrosecond;
+  Scenario s = exact_scenario("3.11", 2, L);
+  s.os.timer_slack = sim::Dist::constant(slack);
+  s.groups.push_back(group("cpu", 1, {step(StepKind::Cpu, 500 * kMillisecond)}));
+  s.groups.push_back(group(
+      "io", 1,
+      {repeat(5, {step(StepKind::Io, 1 * kMillisecond), step(StepKind::Cpu, 50 * kMicrosecond)})},
+      1 * kMillisecond));
+  const RunResult r = simulate(s, 1);
+  CHECK(r.groups[1].io_resume.count() == 5);
+  CHECK(r.groups[1].io_resume.min() == I + slack + 3 * L);
+  CHECK(r.groups[1].io_resume.max() == I + slack + 3 * L);
+}
+
 TEST_CASE("an I/O thread alone gets the GIL back after one wake-up", "[models][gil][switch]") {
   Scenario s = exact_scenario("3.11", 2, L);
   s.groups.push_back(group(

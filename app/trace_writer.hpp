@@ -1,0 +1,39 @@
+// The timeline of one run as CSV, for users who want to see *why* (and for plots): one row per
+// change of a thread's state and per GIL acquisition or release, in event order.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "models/observer.hpp"
+#include "models/scenario.hpp"
+
+namespace gilsim::app {
+
+class TraceWriter final : public models::Observer {
+ public:
+  explicit TraceWriter(const models::Scenario& scenario);
+
+  void on_thread_state(sim::Time at, models::ThreadId thread, models::TimeCat cat) override;
+  void on_gil(sim::Time at, models::ThreadId thread, bool acquired) override;
+  void on_exit(sim::Time at, models::ThreadId thread) override;
+
+  /// The CSV text: `time_s,thread,event`, where thread is `group/index` and event is a state
+  /// (`cpu`, `native`, `sys`, `io`, `gil_wait`, `cpu_wait`), `acquired_gil` or `released_gil`,
+  /// or `done` when the thread has finished.
+  std::string text() const;
+
+ private:
+  struct Row {
+    sim::Time at;
+    models::ThreadId thread;
+    const char* event;
+  };
+  void row(sim::Time at, models::ThreadId thread, const char* event);
+
+  std::vector<std::string> names_;  // per thread
+  std::vector<Row> rows_;           // as reported: a few are back-dated (a context switch)
+};
+
+}  // namespace gilsim::app

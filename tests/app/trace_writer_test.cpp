@@ -1,0 +1,113 @@
+// The --trace timeline: complete (every nanosecond of every thread accounted, as in the
+// result), in event order, deterministic, and written all-or-nothing with the JSON.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "app/scenario_loader.hpp"
+#include "app/trace_writer.hpp"
+#include "cli.hpp"
+#include "models/world.hpp"
+
+namespace fs = std::filesystem;
+using namespace gilsim;
+using namespace gilsim::testing;
+
+namespace {
+
+struct Row {
+  sim::Time at;
+  std::string thread, event;
+};
+
+std::vector<Row> parse(const std::string& csv) {
+  std::istringstream in(csv);
+  std::string line;
+  std::getline(in, line);
+  REQUIRE(line == "time_s,thread,event");
+  std::vector<Row> rows;
+  while (std::getline(in, line)) {
+    const auto a = line.find(','), b = line.rfind(',');
+    const std::string t = line.substr(0, a);
+    const auto dot = t.find('.');
+    REQUIRE(dot != std::string::npos);
+    REQUIRE(t.size() - dot - 1 == 9);  // exact nanoseconds
+    rows.push_back({std::stoll(t.substr(0, dot)) * sim::kSecond + std::stoll(t.substr(dot + 1)),
+                    line.substr(a + 1, b - a - 1), line.substr(b + 1)});
+  }
+  return rows;
+}
+
+}  // namespace
+
+TEST_CASE("the trace accounts for every nanosecond of every thread, as the result does",
+          "[app][trace]") {
+  const models::Scenario s =
+      app::load_scenario_file(source_path("configs/validation/convoy-3cpu-1ms.yaml"), {}).scenario;
+  app::TraceWriter trace(s);
+  const models::RunResult r = models::simulate(s, s.seed, &trace);
+  const std::vector<Row> rows = parse(trace.text());
+  REQUIRE(!rows.empty());
+  // In event order.
+  for (std::size_t i = 1; i < rows.size(); ++i) CHECK(rows[i - 1].at <= rows[i].at);
+  // Rebuild each group's time split from the state rows.
+  const std::vector<std::string> states = {"cpu", "native", "sys", "io", "gil_wait", "cpu_wait"};
+  std::map<std::string, std::pair<sim::Time, std::string>> current;  // thread: since, state
+  std::map<std::string, std::map<std::string, sim::Time>> split;     // group: state: time
+  std::map<std::string, int> done, acquisitions;
+  for (const Row& row : rows) {
+    const std::string group = row.thread.substr(0, row.thread.find('/'));
+    if (row.event == "acquired_gil") ++acquisitions[group];
+    if (row.event == "acquired_gil" || row.event == "released_gil") continue;
+    auto it = current.find(row.thread);
+    if (it != current.end()) split[group][it->second.second] += row.at - it->second.first;
+    if (row.event == "done") {
+      ++done[group];
+      current.erase(row.thread);
+      continue;
+    }
+    CHECK(std::find(states.begin(), states.end(), row.event) != states.end());
+    current[row.thread] = {row.at, row.event};
+  }
+  CHECK(current.empty());  // every thread finished
+  for (std::size_t g = 0; g < s.groups.size(); ++g) {
+    const std::string& name = s.groups[g].name;
+    INFO(name);
+    CHECK(done[name] == s.groups[g].count);
+    for (std::size_t c = 0; c < states.size(); ++c) {
+      INFO(states[c]);
+      CHECK(split[name][states[c]] == r.groups[g].split[c]);
+    }
+  }
+  std::uint64_t total = 0;
+  for (const auto& [group, n] : acquisitions) total += std::uint64_t(n);
+  CHECK(total == r.gil.acquisitions);
+}
+
+TEST_CASE("gilsim run --trace writes the same timeline for the same seed", "[app][trace][cli]") {
+  const auto dir = temp_dir("trace");
+  const std::string a = (dir / "a.csv").string(), b = (dir / "b.csv").string();
+  REQUIRE(run_cli("run configs/seeds/convoy-effect.yaml --quiet --trace '" + a + "'").code == 0);
+  REQUIRE(run_cli("run configs/seeds/convoy-effect.yaml --quiet --trace '" + b + "'").code == 0);
+  CHECK(read_text(a) == read_text(b));
+  CHECK(read_text(a).rfind("time_s,thread,event\n", 0) == 0);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("an unwritable trace path writes nothing at all, not even the JSON",
+          "[app][trace][cli]") {
+  const auto dir = temp_dir("trace-bad");
+  const std::string json = (dir / "r.json").string();
+  const CliResult r = run_cli("run configs/seeds/convoy-effect.yaml --json '" + json +
+                              "' --trace '" + (dir / "no/such/dir/t.csv").string() + "'");
+  CHECK(r.code == 2);
+  CHECK(r.err.find("t.csv") != std::string::npos);
+  CHECK(r.err.find("cannot write") != std::string::npos);
+  CHECK(std::distance(fs::directory_iterator(dir), fs::directory_iterator{}) == 0);
+  fs::remove_all(dir);
+}
