@@ -8,13 +8,12 @@
 namespace gilsim::models {
 
 PyThread::PyThread(ThreadId id, ProgramCursor program, sim::Simulator& sim, OsScheduler& os,
-                   GilPolicy& gil, sim::Rng& rng, Sinks sinks, sim::LaneId io_lane)
+                   GilPolicy& gil, Sinks sinks, sim::LaneId io_lane)
     : id_(id),
       program_(std::move(program)),
       sim_(sim),
       os_(os),
       gil_(gil),
-      rng_(rng),
       sinks_(sinks),
       io_lane_(io_lane) {}
 

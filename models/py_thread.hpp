@@ -32,11 +32,10 @@ class PyThread {
     sim::Histogram* io_resume;
   };
 
-  /// `program` yields the thread's steps; `rng` is its stream for everything else (check-point
-  /// placement). `io_lane`: the simulator lane for ends of blocking calls, shared by the run's
-  /// threads.
+  /// `program` yields the thread's steps (from its own random stream). `io_lane`: the simulator
+  /// lane for ends of blocking calls, shared by the run's threads.
   PyThread(ThreadId id, ProgramCursor program, sim::Simulator& sim, OsScheduler& os, GilPolicy& gil,
-           sim::Rng& rng, Sinks sinks, sim::LaneId io_lane);
+           Sinks sinks, sim::LaneId io_lane);
 
   /// Schedules the thread's start at `at`.
   void start(sim::Time at);
@@ -73,7 +72,6 @@ class PyThread {
   sim::Simulator& sim_;
   OsScheduler& os_;
   GilPolicy& gil_;
-  sim::Rng& rng_;
   Sinks sinks_;
   sim::LaneId io_lane_;
 

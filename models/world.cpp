@@ -32,8 +32,8 @@ World::World(sim::Simulator& sim, const Scenario& scenario) : sim_(sim), scenari
     ProgramCursor program(
         code_[g], sim.stream(program_stream(scenario.groups[g].name, int(t - first_of_[g]))));
     starts_.push_back(scenario.groups[g].start.sample(program.rng()));
-    threads_.push_back(std::make_unique<PyThread>(t, std::move(program), sim, *os_, *gil_, rngs_[t],
-                                                  sinks, io_lane));
+    threads_.push_back(
+        std::make_unique<PyThread>(t, std::move(program), sim, *os_, *gil_, sinks, io_lane));
   }
 }
 
