@@ -5,7 +5,9 @@
 #include <cmath>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <ostream>
+#include <sstream>
 
 #include "app/commands.hpp"
 #include "app/diagnostics.hpp"
@@ -18,10 +20,10 @@ namespace {
 
 /// Inverse of the standard normal CDF (Acklam's rational approximation, |error| < 1.2e-9).
 double normal_quantile(double p) {
-  static const double a[] = {-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
+  static const double a[] = {-3.969683028665376e+01, 2.209460984245205e+02,  -2.759285104469687e+02,
                              1.383577518672690e+02,  -3.066479806614716e+01, 2.506628277459239e+00};
   static const double b[] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
-                             6.680131188771972e+01,  -1.328068155288572e+01};
+                             6.680131188771972e+01, -1.328068155288572e+01};
   static const double c[] = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
                              -2.549732539343734e+00, 4.374664141464968e+00,  2.938163982698783e+00};
   static const double d[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
@@ -109,6 +111,17 @@ namespace {
 /// This interpreter's entry for the profile's `interpreters:` map (flow YAML), from the loop
 /// rate of the replayer: the tick GIL counts two ticks per iteration of its loop; 3.10+ reaches
 /// an eval-breaker check point once per iteration (the backward jump), <= 3.9 about twice.
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+bool tick_gil_version(const std::string& version) {
+  return version.rfind("2.", 0) == 0 || version == "3.0" || version == "3.1";
+}
+
 std::string interpreter_entry(const YAML::Node& m) {
   const std::string version = m["python"]["version"].Scalar();
   const double spin = num(m["kernels"]["spin_per_s"], 1e7);
@@ -121,8 +134,16 @@ std::string interpreter_entry(const YAML::Node& m) {
   if (!version.empty() && version.back() == 't') return "{}";
   if (major == 2 || (major == 3 && minor <= 1)) {
     const double wake = num(m["release_s"]["wake_cost"], 5e-6);
-    return "{tick_cost: " + us(1 / (2 * spin)) + ", release_syscall: {uniform: {min: " +
-           us(wake / 2) + ", max: " + us(1.5 * wake) + "}}}";
+    std::string entry = "{tick_cost: " + us(1 / (2 * spin)) +
+                        ", release_syscall: {uniform: {min: " + us(wake / 2) +
+                        ", max: " + us(1.5 * wake) + "}}";
+    const YAML::Node empty = m["release_s"]["empty_wake_cost"];
+    if (empty && empty.IsScalar() && empty.Scalar() != "null") {
+      const double e = num(empty, 1e-6);
+      entry +=
+          ", empty_wake_syscall: {uniform: {min: " + us(e / 2) + ", max: " + us(1.5 * e) + "}}";
+    }
+    return entry + "}";
   }
   const double per_check = minor <= 9 ? 1 / (2 * spin) : 1 / spin;
   return "{check_gap: " + us(per_check) + "}";
@@ -134,8 +155,10 @@ std::string profile_yaml(const YAML::Node& m, const std::string& python_path,
                          const YAML::Node& existing) {
   const double ctx = 2e-6;  // the model's default context switch, part of every measured wake
   // GIL hand-off gaps between two CPU-bound threads: the signalled waiter's wake-up (plus a
-  // context switch), the model's wakeup_latency.
-  const YAML::Node gap = m["handoffs"]["2"]["gap_s"];
+  // context switch), the model's wakeup_latency. The old GIL hands off by a race, not by a
+  // signalled wake-up: there, a thread blocked on a lock and released by another says it.
+  const bool tick = tick_gil_version(m["python"]["version"].Scalar());
+  const YAML::Node gap = tick ? m["wake_latency_s"]["quantiles"] : m["handoffs"]["2"]["gap_s"];
   const std::vector<double> ps = {0.1, 0.5, 0.9};
   std::vector<double> qs;
   for (const char* k : {"p10", "p50", "p90"}) qs.push_back(std::max(1e-6, num(gap[k]) - ctx));
@@ -233,8 +256,9 @@ std::string profile_yaml(const YAML::Node& m, const std::string& python_path,
   }
   y += "  fits:  # least squares; residuals in the units given\n";
   y += "    wakeup_latency:\n";
-  y += "      model: ln(gap - context_switch) = ln(median) + sigma * z(p), GIL hand-off gaps of "
-       "2 threads at p10, p50, p90\n";
+  y += std::string("      model: ln(gap - context_switch) = ln(median) + sigma * z(p), ") +
+       (tick ? "wake-ups through a lock" : "GIL hand-off gaps of 2 threads") +
+       " at p10, p50, p90\n";
   y += "      median_us: " + round3(wake_median * 1e6) + "\n";
   y += "      sigma: " + round3(wake_sigma) + "\n";
   y += "      residuals_ln: " + list(wake.residuals, 1) + "\n";
@@ -257,22 +281,46 @@ std::string profile_yaml(const YAML::Node& m, const std::string& python_path,
   return y;
 }
 
+std::string with_interpreter_entry(const std::string& profile, const std::string& version,
+                                   const std::string& entry) {
+  std::istringstream in(profile);
+  std::string line, text;
+  bool in_block = false, added = false;
+  const std::string mine = "  \"" + version + "\": ";
+  while (std::getline(in, line)) {
+    if (in_block && line.rfind("  \"", 0) != 0) {  // the end of the block
+      text += mine + entry + "\n";
+      in_block = false;
+      added = true;
+    }
+    if (line.rfind("interpreters:", 0) == 0) in_block = true;
+    if (in_block && line.rfind(mine, 0) == 0) continue;  // replaced
+    text += line + "\n";
+  }
+  if (in_block) {
+    text += mine + entry + "\n";
+    added = true;
+  }
+  if (!added)
+    text += "interpreters:  # applied to scenarios for that version\n" + mine + entry + "\n";
+  return text;
+}
+
 int cmd_calibrate(const CalibrateOptions& o, std::ostream& out, std::ostream& err) {
   try {
     const PythonInfo python = probe_python(o.python);
     HarnessDir dir;
-    err << "gilsim: calibrating with Python " << python.full_version
-        << (o.quick ? " (quick)" : "") << "; this takes about " << (o.quick ? "5 s" : "15 s")
-        << "\n";
+    err << "gilsim: calibrating with Python " << python.full_version << (o.quick ? " (quick)" : "")
+        << "; this takes about " << (o.quick ? "5 s" : "15 s") << "\n";
     const double load = wait_for_quiet(0.25, 60);
     if (load > 0.25) err << "gilsim: the machine is busy (" << load << " CPUs); measuring anyway\n";
     std::vector<std::string> args = {dir.script("calibrate.py")};
     if (o.quick) args.emplace_back("--quick");
     const RunOutput r = run_python(python.path, args, dir.path(), 900);
     if (r.exit_code != 0 || r.timed_out) {
-      throw InputError(Diagnostic{python.path, 0, 0, "",
-                                  "the calibration failed: " +
-                                      r.err.substr(r.err.rfind('\n', r.err.size() - 2) + 1)});
+      throw InputError(Diagnostic{
+          python.path, 0, 0, "",
+          "the calibration failed: " + r.err.substr(r.err.rfind('\n', r.err.size() - 2) + 1)});
     }
     const YAML::Node measured = YAML::Load(r.out);
     const std::string path = o.out.empty() ? "profiles/" + python.version + ".yaml" : o.out;
@@ -281,7 +329,18 @@ int cmd_calibrate(const CalibrateOptions& o, std::ostream& out, std::ostream& er
       if (std::filesystem::exists(path)) existing = YAML::LoadFile(path);
     } catch (const YAML::Exception&) {
     }
-    const std::string profile = profile_yaml(measured, python.path, existing);
+    // The host sections come from a new-GIL calibration when the profile has one: an old-GIL
+    // interpreter (whose hand-offs are races, and whose wake-ups are measured less directly)
+    // only adds its own entry to it.
+    const std::string version = measured["python"]["version"].Scalar();
+    std::string profile;
+    if (tick_gil_version(version) && existing && existing["machine"] && existing["os"]) {
+      profile = with_interpreter_entry(read_file(path), version, interpreter_entry(measured));
+      err << "gilsim: " << path << " keeps its machine and os sections; Python " << version
+          << " adds its interpreter entry\n";
+    } else {
+      profile = profile_yaml(measured, python.path, existing);
+    }
     const std::filesystem::path parent = std::filesystem::path(path).parent_path();
     std::error_code ec;
     if (!parent.empty()) std::filesystem::create_directories(parent, ec);

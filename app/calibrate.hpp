@@ -32,6 +32,11 @@ LinearFit fit_lognormal(const std::vector<double>& probabilities,
 std::string profile_yaml(const YAML::Node& measured, const std::string& python_path,
                          const YAML::Node& existing);
 
+/// The profile text with the `interpreters` entry for `version` set to `entry` (added, or
+/// replacing the old one); every other line unchanged.
+std::string with_interpreter_entry(const std::string& profile, const std::string& version,
+                                   const std::string& entry);
+
 struct CalibrateOptions {
   std::string python;
   std::string out;  ///< default: profiles/<host>-<version>.yaml

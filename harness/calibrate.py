@@ -5,7 +5,8 @@ interpreter, and prints the measurements as JSON (gilsim calibrate fits and writ
 
 Measured: the work kernels' rates (a steady loop, and a short burst right after a blocking call);
 GIL hand-offs between CPU-bound threads (the gap, and how long each holder runs) for 2, 4 and 8
-threads; thread wake-up latency through a lock; sleep overshoot for several durations; thread
+threads; thread wake-up latency through a lock, and what a release costs when it wakes a
+sleeper or nobody; sleep overshoot for several durations; thread
 start cost; and the effective parallelism of the logical CPUs (N busy processes against one).
 Standard library only; CPython 2.7 and 3.6+."""
 from __future__ import division, print_function
@@ -89,6 +90,38 @@ def release_costs(samples):
     median = lambda xs: sorted(xs)[len(xs) // 2]  # noqa: E731
     return {"with_sleeper": median(busy), "alone": median(idle),
             "wake_cost": max(0.0, median(busy) - median(idle))}
+
+
+def empty_wake_cost(calls=5000, reps=21):
+    """A lock release that wakes nobody still enters the kernel when a waiter is registered
+    (glibc's sem_post calls futex_wake): the cost of futex(FUTEX_WAKE) on a word nobody waits
+    on, less a trivial C call made the same way (ctypes). None where it cannot be measured."""
+    try:
+        import ctypes
+        import platform
+        nr = {"x86_64": 202, "aarch64": 98}.get(platform.machine())
+        if nr is None or not sys.platform.startswith("linux"):
+            return None
+        libc = ctypes.CDLL(None)
+        word = ctypes.c_int(0)
+        args = (ctypes.c_long(nr), ctypes.c_void_p(ctypes.addressof(word)),
+                ctypes.c_long(1 | 128), ctypes.c_long(1), ctypes.c_long(0), ctypes.c_long(0),
+                ctypes.c_long(0))
+        futex, trivial = libc.syscall, libc.labs
+        if futex(*args) != 0:  # FUTEX_WAKE_PRIVATE returns the number woken: 0
+            return None
+    except Exception:  # noqa: BLE001 (no ctypes, no libc: not measurable here)
+        return None
+
+    def per_call(f):
+        t0 = now()
+        for _ in common.RANGE(calls):
+            f(*args)
+        return (now() - t0) / calls
+
+    # Interleaved, so that a change of the machine's speed hits both alike; the median difference.
+    diffs = sorted(per_call(futex) - per_call(trivial) for _ in common.RANGE(reps))
+    return max(0.0, diffs[len(diffs) // 2])
 
 
 def sleep_overshoots(durations, samples):
@@ -195,6 +228,7 @@ def main(argv):
     result["wake_latency_s"] = {"samples": len(lat), "quantiles": quantiles(lat),
                                 "values": sorted(lat)}
     result["release_s"] = release_costs(50 if quick else 200)
+    result["release_s"]["empty_wake_cost"] = empty_wake_cost(reps=7 if quick else 21)
     durations = [50e-6, 100e-6, 200e-6, 500e-6, 1e-3, 2e-3, 5e-3]
     result["sleep_overshoot_s"] = sleep_overshoots(durations, 10 if quick else 40)
     starts = thread_start_costs(50 if quick else 200)
