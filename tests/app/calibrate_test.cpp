@@ -1,0 +1,84 @@
+// Calibration's arithmetic and profile writing: the least-squares fits recover known
+// parameters, a profile written from measurements is one the scenario loader accepts, and an
+// interpreter entry merges into an existing profile without touching the rest.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "app/calibrate.hpp"
+#include "app/scenario_loader.hpp"
+#include "cli.hpp"
+
+using namespace gilsim;
+using namespace gilsim::testing;
+
+TEST_CASE("a linear fit recovers the line through exact points, with zero residuals",
+          "[app][calibrate]") {
+  const app::LinearFit f =
+      app::fit_linear({{1}, {2}, {4}, {8}}, {3 + 2 * 1, 3 + 2 * 2, 3 + 2 * 4, 3 + 2 * 8});
+  REQUIRE(f.coefficients.size() == 2);
+  CHECK(f.coefficients[0] == Approx(3));
+  CHECK(f.coefficients[1] == Approx(2));
+  CHECK(f.rms == Approx(0).margin(1e-9));
+}
+
+TEST_CASE("a log-normal fit through its own quantiles gives back its median and sigma",
+          "[app][calibrate]") {
+  // z(0.1) = -1.2816, z(0.9) = +1.2816.
+  const double median = 40e-6, sigma = 0.9;
+  const app::LinearFit f = app::fit_lognormal(
+      {0.1, 0.5, 0.9},
+      {median * std::exp(-1.2816 * sigma), median, median * std::exp(1.2816 * sigma)});
+  CHECK(f.coefficients[0] == Approx(median).epsilon(1e-3));
+  CHECK(f.coefficients[1] == Approx(sigma).epsilon(1e-3));
+}
+
+TEST_CASE("an interpreter entry replaces its old line and leaves every other line alone",
+          "[app][calibrate]") {
+  const std::string profile =
+      "# comment\nmachine:\n  cores: 2\ninterpreters:  # applied\n  \"2.7\": {tick_cost: 16ns}\n"
+      "  \"3.11\": {check_gap: 26ns}\ncalibration:\n  python: x\n";
+  const std::string merged = app::with_interpreter_entry(profile, "2.7", "{tick_cost: 19ns}");
+  CHECK(merged ==
+        "# comment\nmachine:\n  cores: 2\ninterpreters:  # applied\n"
+        "  \"3.11\": {check_gap: 26ns}\n  \"2.7\": {tick_cost: 19ns}\ncalibration:\n  python: x\n");
+  // A new version is added to the block; a profile without the block gains one.
+  CHECK(app::with_interpreter_entry(profile, "3.13", "{check_gap: 41ns}")
+            .find("  \"3.13\": {check_gap: 41ns}\ncalibration:") != std::string::npos);
+  CHECK(app::with_interpreter_entry("machine:\n  cores: 2\n", "2.7", "{}") ==
+        "machine:\n  cores: 2\ninterpreters:  # applied to scenarios for that version\n"
+        "  \"2.7\": {}\n");
+}
+
+TEST_CASE("a profile written from measurements is accepted by the scenario loader",
+          "[app][calibrate]") {
+  const YAML::Node m = YAML::Load(R"({
+    python: {version: "3.11", full_version: "3.11.2"}, logical_cpus: 2,
+    kernels: {spin_per_s: 4.0e7, spin_burst_per_s: 3.8e7, c_call_per_s: 8.0e7,
+              native_bytes_per_s: 1.3e9, native_kernel: sha256},
+    wake_latency_s: {quantiles: {p10: 1.5e-5, p50: 2.5e-5, p90: 3.2e-5}},
+    release_s: {with_sleeper: 1.2e-5, alone: 1.0e-6, wake_cost: 1.1e-5, empty_wake_cost: 2.0e-7},
+    sleep_overshoot_s: {0.00005: 1.1e-4, 0.001: 1.3e-4, 0.005: 1.9e-4},
+    thread_start_s: {p10: 2.4e-5, p50: 6.6e-5, p90: 9.8e-5},
+    handoffs: {"2": {interval_s: 0.005, run_s: {p50: 0.00515}, gap_s: {p10: 1.6e-5, p50: 4.2e-5, p90: 1.3e-4}},
+               "4": {interval_s: 0.005, run_s: {p50: 0.00516}, gap_s: {p10: 1.6e-5, p50: 4.2e-5, p90: 1.3e-4}}},
+    parallelism: {"1": 1.0, "2": 1.96, "3": 1.98}})");
+  const std::string profile = app::profile_yaml(m, "/usr/bin/python3", YAML::Node());
+  CHECK(profile.find("cores: 2") != std::string::npos);
+  CHECK(profile.find("threads_per_core: 1") != std::string::npos);
+  CHECK(profile.find("\"3.11\": {check_gap: 25ns}") != std::string::npos);
+  const auto dir = temp_dir("calibrate");
+  { std::ofstream(dir / "p.yaml") << profile; }
+  {
+    std::ofstream(dir / "s.yaml") << "name: s\ninterpreter: {version: \"3.11\"}\n"
+                                     "threads: [{name: a, program: [{cpu: 1ms}]}]\n";
+  }
+  const app::LoadedScenario loaded =
+      app::load_scenario_file((dir / "s.yaml").string(), {{}, (dir / "p.yaml").string()});
+  CHECK(loaded.scenario.gil.check_gap == 25);
+  CHECK(loaded.scenario.machine.cores == 2);
+  std::filesystem::remove_all(dir);
+}
