@@ -37,8 +37,10 @@ usage:
   gilsim validate [DIR] --python PATH... [--profile P] [--repeat N] [--csv PATH]
              [--markdown PATH]
       Simulate and measure every scenario of DIR (default configs/validation); compare.
-  gilsim calibrate --python PATH [--out profiles/NAME.yaml] [--quick]
-      Measure this host and interpreter; write a profile scenarios can use.
+  gilsim calibrate --python PATH [--out profiles/NAME.yaml] [--quick] [--keep-host]
+      Measure this host and interpreter; write a profile scenarios can use. With
+      --keep-host, an existing profile keeps its machine and os sections and only gets
+      this interpreter's entry.
   gilsim bench [FILE...] [--repeat N] [--scale K] [--json PATH|-]
       Measure simulation speed and memory (default: configs/bench/*.yaml).
   gilsim --help | --version
@@ -80,6 +82,7 @@ int run_command(const std::string& command, const std::vector<std::string>& args
   add("out", po::value<std::string>(), "");
   add("markdown", po::value<std::string>(), "");
   add("quick", "");
+  add("keep-host", "");
   add("files", po::value<Strings>(), "");
   po::positional_options_description pos;
   pos.add("files", -1);
@@ -190,7 +193,7 @@ int run_command(const std::string& command, const std::vector<std::string>& args
   }
   if (command == "calibrate") {
     if (!files.empty()) return usage_error("calibrate takes no scenario file");
-    if (auto bad = only({"python", "out", "quick"}); !bad.empty()) {
+    if (auto bad = only({"python", "out", "quick", "keep-host"}); !bad.empty()) {
       return usage_error("calibrate has no --" + bad);
     }
     const auto pythons = vm.count("python") ? vm["python"].as<Strings>() : Strings{};
@@ -199,6 +202,7 @@ int run_command(const std::string& command, const std::vector<std::string>& args
     o.python = pythons[0];
     if (vm.count("out")) o.out = vm["out"].as<std::string>();
     o.quick = vm.count("quick") > 0;
+    o.keep_host = vm.count("keep-host") > 0;
     return gilsim::app::cmd_calibrate(o, std::cout, std::cerr);
   }
   if (command == "bench") {

@@ -90,6 +90,10 @@ double max_of(std::vector<double>& v) { return *std::max_element(v.begin(), v.en
 
 }  // namespace
 
+Spread spread_of(const std::vector<YAML::Node>& trees) {
+  return {combine(trees, median_of), combine(trees, min_of), combine(trees, max_of)};
+}
+
 std::string tree_json(const YAML::Node& node) {
   JsonWriter j;
   write_tree(j, node);
@@ -238,9 +242,10 @@ Measurement measure(const models::Scenario& scenario, std::uint64_t seed, const 
     }
   }
   m.repetitions = int(results.size());
-  m.median = combine(results, median_of);
-  m.min = combine(results, min_of);
-  m.max = combine(results, max_of);
+  Spread spread = spread_of(results);
+  m.median = spread.median;
+  m.min = spread.min;
+  m.max = spread.max;
   m.min.remove("measured");
   m.max.remove("measured");
   return m;

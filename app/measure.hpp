@@ -50,6 +50,13 @@ Measurement measure(const models::Scenario& scenario, std::uint64_t seed, const 
 /// it already does).
 std::vector<std::string> version_sets(const models::Scenario& scenario, const PythonInfo& python);
 
+/// Median, minimum and maximum of every numeric leaf over result trees of one shape (strings
+/// and other non-numbers are taken from the first tree).
+struct Spread {
+  YAML::Node median, min, max;
+};
+Spread spread_of(const std::vector<YAML::Node>& trees);
+
 /// Writes a YAML tree parsed from JSON back as JSON (numbers, booleans and nulls kept).
 std::string tree_json(const YAML::Node& node);
 

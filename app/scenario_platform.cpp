@@ -15,7 +15,8 @@ const std::vector<std::string> kOsKeys = {"timeslice",          "wakeup_latency"
                                           "wakeup_granularity", "sleeper_credit",
                                           "timer_slack"};
 const std::vector<std::string> kCommonGilKeys = {"version", "waiter_choice"};
-const std::vector<std::string> kSwitchKeys = {"switch_interval", "check_gap", "force_switching"};
+const std::vector<std::string> kSwitchKeys = {"switch_interval", "check_gap", "force_switching",
+                                             "requester_wins"};
 const std::vector<std::string> kTickKeys = {"check_interval", "tick_cost", "release_syscall",
                                             "failed_acquire", "empty_wake_syscall"};
 const std::vector<std::string> kNoGilKeys = {"bytecode_overhead"};
@@ -135,6 +136,11 @@ void read_interpreter(FieldReader& r, const YAML::Node& node, models::GilSpec& g
   if (gil.kind == models::GilKind::SwitchInterval) {
     dur("switch_interval", Sign::Positive, gil.switch_interval);
     dur("check_gap", Sign::NonNegative, gil.check_gap);
+    if (node["requester_wins"]) {
+      if (auto v = r.number(node["requester_wins"], p + "requester_wins", 0.0, 1.0)) {
+        gil.requester_wins = *v;
+      }
+    }
     if (node["force_switching"]) {
       if (auto v = r.boolean(node["force_switching"], p + "force_switching")) {
         gil.force_switching = *v;

@@ -154,7 +154,8 @@ def thread_start_costs(samples):
 
 def handoffs(nthreads, seconds, interval):
     """CPU-bound threads each recording when it holds the GIL: a gap of more than 50 us in a
-    thread's own clock is a lost GIL. Returns holder run lengths and hand-off gaps."""
+    thread's own clock is a lost GIL. Returns holder run lengths, hand-off gaps and the
+    fraction of hand-offs that went back to the holder before the current one."""
     if hasattr(sys, "setswitchinterval"):
         sys.setswitchinterval(interval)
     stop = [False]
@@ -182,7 +183,7 @@ def handoffs(nthreads, seconds, interval):
     for t in threads:
         t.join()
     merged = sorted((s, e, i) for i in common.RANGE(nthreads) for s, e in segments[i])
-    runs, gaps = [], []
+    runs, gaps, holders = [], [], []
     cur_s, cur_e, cur_i = merged[0]
     for s, e, i in merged[1:]:
         if i == cur_i:
@@ -190,16 +191,21 @@ def handoffs(nthreads, seconds, interval):
             continue
         runs.append(cur_e - cur_s)
         gaps.append(s - cur_e)
+        holders.append(cur_i)
         cur_s, cur_e, cur_i = s, e, i
+    holders.append(cur_i)
     runs = runs[1:]  # the first run started with the gate
-    return runs, [g for g in gaps if g >= 0]
+    back = [holders[k] == holders[k - 2] for k in common.RANGE(2, len(holders))]
+    back_to_previous = float(sum(back)) / len(back) if back else None
+    return runs, [g for g in gaps if g >= 0], back_to_previous
 
 
-def parallelism(max_procs, work_s):
-    """Throughput of N processes each spinning `work_s` of CPU, against one."""
+def parallelism(max_procs, work_s, rounds):
+    """Throughput of N processes each spinning `work_s` of CPU, against one: the best of
+    `rounds` rounds for each N (other load only ever lowers it)."""
     n_iter = int(common.measure_spin_rate() * work_s)
     out = {}
-    for n in common.RANGE(1, max_procs + 1):
+    for n in list(common.RANGE(1, max_procs + 1)) * rounds:
         t0 = now()
         pids = []
         for _ in common.RANGE(n):
@@ -212,7 +218,7 @@ def parallelism(max_procs, work_s):
             pids.append(pid)
         for pid in pids:
             os.waitpid(pid, 0)
-        out[str(n)] = n * work_s / (now() - t0)
+        out[str(n)] = max(out.get(str(n), 0.0), n * work_s / (now() - t0))
     return out
 
 
@@ -236,7 +242,7 @@ def main(argv):
     seconds = 0.6 if quick else 2.0
     result["handoffs"] = {}
     for n in (2, 4, 8):
-        runs, gaps = handoffs(n, seconds, 0.005)
+        runs, gaps, _ = handoffs(n, seconds, 0.005)
         result["handoffs"][str(n)] = {
             "interval_s": 0.005,
             "runs": len(runs),
@@ -244,7 +250,17 @@ def main(argv):
             "gap_s": quantiles(gaps) if gaps else None,
             "gap_values": sorted(gaps)[: 2000],
         }
-    result["parallelism"] = parallelism(result["logical_cpus"] + 1, 0.3 if quick else 1.0)
+    # Which thread gets the GIL next, with 3 or more: the fraction of hand-offs back to the
+    # holder before the current one (noisy: a few thousand hand-offs over two intervals).
+    result["handoff_order"] = []
+    if hasattr(sys, "setswitchinterval"):
+        for interval, secs in ((0.001, 1.0 if quick else 2.0), (0.005, 1.0 if quick else 3.0)):
+            for n in (3, 4, 8):
+                _, _, back = handoffs(n, secs, interval)
+                result["handoff_order"].append({"threads": n, "interval_s": interval,
+                                                "seconds": secs, "back_to_previous": back})
+    result["parallelism"] = parallelism(result["logical_cpus"] + 1, 0.3 if quick else 0.5,
+                                        1 if quick else 3)
     json.dump(result, sys.stdout)
     sys.stdout.write("\n")
     return 0

@@ -30,7 +30,7 @@ World::World(sim::Simulator& sim, const Scenario& scenario) : sim_(sim), scenari
     PyThread::Sinks sinks{&gr.gil_wait, &gr.io_resume};
     const auto g = std::size_t(group_of_[t]);
     ProgramCursor program(
-        code_[g], sim.stream(program_stream(scenario.groups[g].name, int(t - first_of_[g]))));
+        code_[g], sim.workload_stream(program_stream(scenario.groups[g].name, int(t - first_of_[g]))));
     starts_.push_back(scenario.groups[g].start.sample(program.rng()));
     threads_.push_back(
         std::make_unique<PyThread>(t, std::move(program), sim, *os_, *gil_, sinks, io_lane));
@@ -100,8 +100,9 @@ RunResult World::collect() {
   return r;
 }
 
-RunResult simulate(const Scenario& scenario, std::uint64_t seed, Observer* observer) {
-  sim::Simulator sim(seed);
+RunResult simulate(const Scenario& scenario, std::uint64_t seed, Observer* observer,
+                   std::uint64_t replica) {
+  sim::Simulator sim(seed, replica);
   World world(sim, scenario);
   if (observer != nullptr) world.observe(*observer);
   return world.run();

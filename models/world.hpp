@@ -79,7 +79,10 @@ class World final : private GilHost, private OsScheduler::Client, private Observ
 };
 
 /// Builds a World for the scenario with the given seed and runs it (reporting to `observer`,
-/// if one is given).
-RunResult simulate(const Scenario& scenario, std::uint64_t seed, Observer* observer = nullptr);
+/// if one is given). Replica k > 0 runs the same work (the same step durations) with the
+/// machine's, OS's and GIL's randomness drawn afresh: the simulated counterpart of running a
+/// program again.
+RunResult simulate(const Scenario& scenario, std::uint64_t seed, Observer* observer = nullptr,
+                   std::uint64_t replica = 0);
 
 }  // namespace gilsim::models

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "sim/callback.hpp"
@@ -15,12 +16,16 @@ namespace gilsim::sim {
 
 class Simulator {
  public:
-  explicit Simulator(std::uint64_t seed) : seed_(seed) {}
+  /// `replica` > 0 re-draws the environment's randomness (stream()) of the same seed, leaving
+  /// the workload's (workload_stream()) as it is: the same work, run again.
+  explicit Simulator(std::uint64_t seed, std::uint64_t replica = 0)
+      : seed_(seed), replica_(replica) {}
   Simulator(const Simulator&) = delete;
   Simulator& operator=(const Simulator&) = delete;
 
   Time now() const { return now_; }
   std::uint64_t seed() const { return seed_; }
+  std::uint64_t replica() const { return replica_; }
 
   /// Schedules fn at absolute time t. Throws std::logic_error if t is in the past: simulated
   /// time never goes backwards.
@@ -44,8 +49,13 @@ class Simulator {
   }
   bool pending(EventId id) const { return queue_.pending(id); }
 
-  /// A random stream derived from (run seed, name); see Rng.
-  Rng stream(std::string_view name) const { return Rng(seed_, name); }
+  /// A random stream derived from (run seed, name, replica); see Rng.
+  Rng stream(std::string_view name) const {
+    if (replica_ == 0) return Rng(seed_, name);
+    return Rng(seed_, std::string(name) + "@replica" + std::to_string(replica_));
+  }
+  /// A stream of the workload itself (step durations), the same in every replica.
+  Rng workload_stream(std::string_view name) const { return Rng(seed_, name); }
 
   /// Fires events in (time, seq) order while their time is <= horizon. Returns true if it
   /// stopped because the horizon was reached with events still pending; the clock is then
@@ -73,6 +83,7 @@ class Simulator {
   EventQueue queue_;
   Time now_ = 0;
   std::uint64_t seed_;
+  std::uint64_t replica_;
   std::uint64_t fired_ = 0;
 };
 

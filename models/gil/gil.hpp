@@ -32,11 +32,15 @@ enum class WaiterChoice : std::uint8_t { Random, Fifo, Lifo };
 struct GilSpec {
   std::string version;
   GilKind kind = GilKind::SwitchInterval;
-  WaiterChoice waiter_choice = WaiterChoice::Random;
+  WaiterChoice waiter_choice = WaiterChoice::Fifo;
   // Switch-interval GIL (3.2+).
   sim::Time switch_interval = 5 * sim::kMillisecond;
   sim::Time check_gap = 500;  ///< bytecode work between eval-breaker check points
   bool force_switching = true;
+  /// Chance that the waiter which posted a drop request, still on its way back to sleep on the
+  /// condition variable, takes the holder's signal itself (glibc lets a waiter that has not
+  /// blocked yet consume a signal; the woken futex waiter then finds none).
+  double requester_wins = 0.1;
   // Tick GIL (<= 3.1).
   std::int64_t check_interval = 100;  ///< ticks between release/re-take
   sim::Time tick_cost = 40;           ///< bytecode work per tick

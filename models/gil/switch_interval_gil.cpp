@@ -31,6 +31,7 @@ void SwitchIntervalGil::acquire(ThreadId t) {
     waiters_[dropper].phase = Phase::SwitchWaking;
     host_.wake(dropper, t);
   }
+  requester_ = kNoThread;
   drop_request_ = false;  // take_gil resets the request it may have been answering
   host_.reset_check(t, sim::kNever);
 }
@@ -65,7 +66,14 @@ void SwitchIntervalGil::on_timeout(ThreadId t) {
 }
 
 void SwitchIntervalGil::signal_cond(ThreadId waker) {
-  const ThreadId t = cond_.pick(rng_);
+  ThreadId t = kNoThread;
+  if (drop_request_ && requester_ != kNoThread && cond_.contains(requester_) &&
+      spec_.requester_wins > 0 && rng_.uniform01() < spec_.requester_wins) {
+    t = requester_;
+    cond_.remove(t);
+  } else {
+    t = cond_.pick(rng_);
+  }
   if (t == kNoThread) return;  // a signal with no waiter is lost
   Waiter& w = waiters_[t];
   host_.sim().cancel(w.timer);
@@ -101,7 +109,10 @@ void SwitchIntervalGil::on_running(ThreadId t) {
     host_.done(t);
     return;
   }
-  if (w.timed_out && switch_number_ == w.saved_switch) post_drop_request();
+  if (w.timed_out && switch_number_ == w.saved_switch) {
+    if (!drop_request_) requester_ = t;
+    post_drop_request();
+  }
   wait(t);
 }
 

@@ -12,7 +12,9 @@
 // - The holder notices a drop request at its next eval-breaker check point: within
 //   `check_gap` of bytecode (uniformly placed), or when a C call returns; a long C call is
 //   never interrupted. It then drops the GIL and immediately calls take_gil again.
-// - drop_gil signals one waiter of `cond` (which one: WaiterChoice). With FORCE_SWITCHING, a
+// - drop_gil signals one waiter of `cond`: the one that posted the pending request with
+//   probability `requester_wins` (glibc lets a waiter not yet asleep consume the signal), else
+//   the one the futex queue gives (WaiterChoice; FIFO by default). With FORCE_SWITCHING, a
 //   thread dropping while a request is pending (also before a blocking call) clears it and
 //   waits on `switch_cond` until another thread has taken the GIL, so it cannot re-grab it.
 // - A blocking call with no pending request releases without any hand-off.
@@ -66,6 +68,7 @@ class SwitchIntervalGil final : public GilPolicy {
   ThreadId last_holder_ = kNoThread;
   std::uint64_t switch_number_ = 0;
   bool drop_request_ = false;
+  ThreadId requester_ = kNoThread;  // the waiter whose timeout posted the pending request
   WaiterSet cond_;
   WaiterSet switch_cond_;
   std::vector<Waiter> waiters_;

@@ -65,11 +65,14 @@ TEST_CASE("a profile written from measurements is accepted by the scenario loade
     thread_start_s: {p10: 2.4e-5, p50: 6.6e-5, p90: 9.8e-5},
     handoffs: {"2": {interval_s: 0.005, run_s: {p50: 0.00515}, gap_s: {p10: 1.6e-5, p50: 4.2e-5, p90: 1.3e-4}},
                "4": {interval_s: 0.005, run_s: {p50: 0.00516}, gap_s: {p10: 1.6e-5, p50: 4.2e-5, p90: 1.3e-4}}},
+    handoff_order: [{threads: 3, interval_s: 0.005, seconds: 1.0, back_to_previous: 0.4},
+                    {threads: 4, interval_s: 0.005, seconds: 1.0, back_to_previous: 0.35}],
     parallelism: {"1": 1.0, "2": 1.96, "3": 1.98}})");
   const std::string profile = app::profile_yaml(m, "/usr/bin/python3", YAML::Node());
   CHECK(profile.find("cores: 2") != std::string::npos);
   CHECK(profile.find("threads_per_core: 1") != std::string::npos);
-  CHECK(profile.find("\"3.11\": {check_gap: 25ns}") != std::string::npos);
+  CHECK(profile.find("\"3.11\": {check_gap: 25ns, requester_wins: ") != std::string::npos);
+  CHECK(profile.find("    requester_wins:\n") != std::string::npos);
   const auto dir = temp_dir("calibrate");
   { std::ofstream(dir / "p.yaml") << profile; }
   {
@@ -79,6 +82,8 @@ TEST_CASE("a profile written from measurements is accepted by the scenario loade
   const app::LoadedScenario loaded =
       app::load_scenario_file((dir / "s.yaml").string(), {{}, (dir / "p.yaml").string()});
   CHECK(loaded.scenario.gil.check_gap == 25);
+  CHECK(loaded.scenario.gil.requester_wins >= 0);
+  CHECK(loaded.scenario.gil.requester_wins <= 0.5);
   CHECK(loaded.scenario.machine.cores == 2);
   std::filesystem::remove_all(dir);
 }

@@ -158,3 +158,46 @@ TEST_CASE("the holder notices a drop request within the check gap", "[models][gi
   }
   CHECK(some_late);
 }
+
+TEST_CASE("with three CPU-bound threads the futex queue hands the GIL to the longest waiter",
+          "[models][gil][switch]") {
+  // The poster of each drop request is the thread that held the GIL before the current holder
+  // (its wait began after the last switch, so only its timeout finds switch_number unchanged);
+  // it has just re-queued, so FIFO wakes the third thread: the threads take turns.
+  Scenario s = exact_scenario("3.11", 2, L);
+  s.gil.waiter_choice = WaiterChoice::Fifo;
+  s.gil.requester_wins = 0;
+  s.groups.push_back(group("cpu", 3, {step(StepKind::Cpu, 40 * kMillisecond)}));
+  sim::Simulator sim(1);
+  World world(sim, s);
+  GilTimeline timeline;
+  world.observe(timeline);
+  world.run();
+  const auto acq = timeline.acquisitions();
+  REQUIRE(acq.size() >= 12);
+  for (std::size_t i = 0; i < 12; ++i) CHECK(acq[i].second == ThreadId(i % 3));
+}
+
+TEST_CASE("when the poster of a drop request always takes the signal, the third thread starves",
+          "[models][gil][switch]") {
+  // requester_wins = 1: glibc lets a waiter that has not gone back to sleep consume a signal.
+  // The two threads that alternate are always the posters; the third only runs once one of them
+  // has finished.
+  Scenario s = exact_scenario("3.11", 2, L);
+  s.gil.waiter_choice = WaiterChoice::Fifo;
+  s.gil.requester_wins = 1;
+  s.groups.push_back(group("cpu", 3, {step(StepKind::Cpu, 40 * kMillisecond)}));
+  sim::Simulator sim(1);
+  World world(sim, s);
+  GilTimeline timeline;
+  world.observe(timeline);
+  world.run();
+  const auto acq = timeline.acquisitions();
+  const sim::Time first_exit =
+      std::min(world.thread(0).finish_time(), world.thread(1).finish_time());
+  REQUIRE(acq.size() >= 10);
+  for (const auto& [at, thread] : acq) {
+    if (thread == 2) CHECK(at >= first_exit);
+  }
+  for (std::size_t i = 0; i + 1 < 8; ++i) CHECK(acq[i].second == ThreadId(i % 2));
+}

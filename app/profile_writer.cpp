@@ -1,0 +1,320 @@
+#include "app/profile_writer.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <ctime>
+#include <optional>
+#include <sstream>
+
+#include "app/commands.hpp"
+#include "app/handoff_fit.hpp"
+#include "app/json_writer.hpp"
+#include "app/least_squares.hpp"
+#include "app/measure.hpp"
+#include "app/scenario_loader.hpp"
+#include "models/gil/versions.hpp"
+
+namespace gilsim::app {
+namespace {
+
+double num(const YAML::Node& n, double fallback = 0) {
+  if (!n || !n.IsScalar()) return fallback;
+  try {
+    return n.as<double>();
+  } catch (const YAML::Exception&) {
+    return fallback;
+  }
+}
+
+std::string us(double seconds) {  // a duration for the profile, in whole nanoseconds
+  return sim::format_duration(sim::Time(std::llround(std::max(0.0, seconds) * 1e9)));
+}
+
+std::string round3(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", v);
+  return buf;
+}
+
+std::string list(const std::vector<double>& v, double scale) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + round3(v[i] * scale);
+  return s + "]";
+}
+
+std::string today() {
+  const std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+/// Bytecode work between two eval-breaker check points of the replayer's loop: 3.10+ checks once
+/// per iteration (the backward jump), <= 3.9 about twice.
+double check_gap_s(const std::string& version, double spin_per_s) {
+  int minor = 10;
+  try {
+    minor = std::stoi(version.substr(2));
+  } catch (...) {
+  }
+  return minor <= 9 ? 1 / (2 * spin_per_s) : 1 / spin_per_s;
+}
+
+/// This interpreter's entry for the profile's `interpreters:` map (flow YAML), from the loop
+/// rate of the replayer (the tick GIL counts two ticks per iteration of its loop) and the
+/// fitted hand-off order.
+std::string entry_for(const YAML::Node& m, const RequesterFit* requester) {
+  const std::string version = m["python"]["version"].Scalar();
+  const double spin = num(m["kernels"]["spin_per_s"], 1e7);
+  if (!version.empty() && version.back() == 't') return "{}";
+  if (tick_gil_version(version)) {
+    const double wake = num(m["release_s"]["wake_cost"], 5e-6);
+    std::string entry = "{tick_cost: " + us(1 / (2 * spin)) +
+                        ", release_syscall: {uniform: {min: " + us(wake / 2) +
+                        ", max: " + us(1.5 * wake) + "}}";
+    const YAML::Node empty = m["release_s"]["empty_wake_cost"];
+    if (empty && empty.IsScalar() && empty.Scalar() != "null") {
+      const double e = num(empty, 1e-6);
+      entry +=
+          ", empty_wake_syscall: {uniform: {min: " + us(e / 2) + ", max: " + us(1.5 * e) + "}}";
+    }
+    return entry + "}";
+  }
+  const double per_check = check_gap_s(version, spin);
+  std::string entry = "{check_gap: " + us(per_check);
+  if (requester != nullptr) entry += ", requester_wins: " + round3(requester->requester_wins);
+  return entry + "}";
+}
+
+/// The measured hand-off orders (3 or more threads).
+std::vector<HandoffOrder> handoff_orders(const YAML::Node& m) {
+  std::vector<HandoffOrder> out;
+  const YAML::Node list = m["handoff_order"];
+  if (!list || !list.IsSequence()) return out;
+  for (const YAML::Node& o : list) {
+    const YAML::Node b = o["back_to_previous"];
+    if (!b || !b.IsScalar() || b.Scalar() == "null") continue;
+    HandoffOrder h;
+    h.threads = int(num(o["threads"]));
+    h.interval_s = num(o["interval_s"], 0.005);
+    h.seconds = num(o["seconds"], 2);
+    h.back_to_previous = num(b);
+    if (h.threads >= 3) out.push_back(h);
+  }
+  return out;
+}
+
+/// Fits requester_wins for this interpreter on `host` (its machine and os); none for the tick
+/// GIL, free-threaded builds or a measurement without hand-off orders.
+std::optional<RequesterFit> fit_requester(const YAML::Node& m, models::Scenario host) {
+  const std::string version = m["python"]["version"].Scalar();
+  const std::vector<HandoffOrder> orders = handoff_orders(m);
+  const auto gil = models::gil_defaults(version);
+  if (!gil || gil->kind != models::GilKind::SwitchInterval || orders.empty()) return {};
+  host.gil = *gil;
+  host.gil.check_gap = sim::Time(
+      std::llround(check_gap_s(version, num(m["kernels"]["spin_per_s"], 1e7)) * 1e9));
+  return fit_requester_wins(host, orders);
+}
+
+std::string fit_comment(const RequesterFit& f, const std::vector<HandoffOrder>& orders) {
+  std::vector<double> measured;
+  for (const HandoffOrder& h : orders) measured.push_back(h.back_to_previous);
+  return "hand-offs back to the previous holder, measured " + list(measured, 1) +
+         ", simulated " + list(f.simulated, 1);
+}
+
+}  // namespace
+
+bool tick_gil_version(const std::string& version) {
+  return version.rfind("2.", 0) == 0 || version == "3.0" || version == "3.1";
+}
+
+std::string interpreter_entry(const YAML::Node& measured, const models::Scenario& host) {
+  const std::optional<RequesterFit> f = fit_requester(measured, host);
+  if (!f) return entry_for(measured, nullptr);
+  return entry_for(measured, &*f) + "  # " + fit_comment(*f, handoff_orders(measured));
+}
+
+std::string profile_yaml(const YAML::Node& m, const std::string& python_path,
+                         const YAML::Node& existing) {
+  const double ctx = 2e-6;  // the model's default context switch, part of every measured wake
+  // GIL hand-off gaps between two CPU-bound threads: the signalled waiter's wake-up (plus a
+  // context switch), the model's wakeup_latency. The old GIL hands off by a race, not by a
+  // signalled wake-up: there, a thread blocked on a lock and released by another says it.
+  const bool tick = tick_gil_version(m["python"]["version"].Scalar());
+  const YAML::Node gap = tick ? m["wake_latency_s"]["quantiles"] : m["handoffs"]["2"]["gap_s"];
+  const std::vector<double> ps = {0.1, 0.5, 0.9};
+  std::vector<double> qs;
+  for (const char* k : {"p10", "p50", "p90"}) qs.push_back(std::max(1e-6, num(gap[k]) - ctx));
+  const LinearFit wake = fit_lognormal(ps, qs);
+  const double wake_median = wake.coefficients[0];
+  const double wake_sigma = std::max(0.0, wake.coefficients[1]);
+  // Sleep overshoot against the duration: overshoot = a + b d; a is timer slack plus a wake-up.
+  std::vector<std::vector<double>> d;
+  std::vector<double> over;
+  for (auto it = m["sleep_overshoot_s"].begin(); it != m["sleep_overshoot_s"].end(); ++it) {
+    d.push_back({num(it->first)});
+    over.push_back(num(it->second));
+  }
+  const LinearFit sleep = fit_linear(d, over);
+  const double slack = std::max(0.0, sleep.coefficients[0] - wake_median - ctx);
+  // How much longer than the interval a holder runs, against the number of threads.
+  std::vector<std::vector<double>> nthreads;
+  std::vector<double> excess;
+  for (auto it = m["handoffs"].begin(); it != m["handoffs"].end(); ++it) {
+    if (!it->second["run_s"] || it->second["run_s"].IsNull()) continue;
+    nthreads.push_back({num(it->first)});
+    excess.push_back(num(it->second["run_s"]["p50"]) - num(it->second["interval_s"]));
+  }
+  const LinearFit runs = fit_linear(nthreads, excess);
+  // Effective parallelism: N busy processes against one.
+  const int cpus = int(num(m["logical_cpus"], 1));
+  const double one = num(m["parallelism"]["1"], 1);
+  const double all = num(m["parallelism"][std::to_string(cpus)], one) / one;
+  int cores = cpus, per_core = 1;
+  double smt = 1.25;
+  if (cpus >= 2 && all < 0.9 * cpus) {
+    // Less than the CPUs' worth: share them as hyperthread pairs do (SMT, or a CPU quota).
+    per_core = 2;
+    cores = cpus / 2;
+    smt = std::clamp(2 * all / cpus, 1.0, 2.0);
+  }
+  // Which waiter takes the GIL: fitted by simulating the measured hand-offs on this machine.
+  const std::string version = m["python"]["version"].Scalar();
+  const std::vector<HandoffOrder> orders = handoff_orders(m);
+  models::Scenario host;
+  host.machine = {cores, per_core, smt};
+  host.os = default_os(cpus);
+  host.os.wakeup_latency =
+      sim::Dist::lognormal(sim::Time(std::llround(wake_median * 1e9)), wake_sigma);
+  host.os.timer_slack = sim::Dist::constant(sim::Time(std::llround(slack * 1e9)));
+  const std::optional<RequesterFit> requester = fit_requester(m, host);
+  const YAML::Node k = m["kernels"];
+  std::string y;
+  y += "# gilsim calibration profile, written by `gilsim calibrate`.\n";
+  y += "# Host: " + host_description() + "\n";
+  y += "# Python: " + python_path + " (" + m["python"]["full_version"].Scalar() + "), " + today() +
+       "\n";
+  y += "# Scenarios use it with `profile: PATH` or `--profile PATH`: the machine and os\n";
+  y += "# sections become their defaults (a scenario's own values still win).\n";
+  y += "machine:\n";
+  y += "  cores: " + std::to_string(cores) + "\n";
+  y += "  threads_per_core: " + std::to_string(per_core) + "\n";
+  y += "  smt_throughput: " + round3(smt) + "  # " + round3(all) + " CPUs' worth from " +
+       std::to_string(cpus) + " busy processes\n";
+  y += "os:\n";
+  y += "  wakeup_latency: {lognormal: {median: " + us(wake_median) +
+       ", sigma: " + round3(wake_sigma) + "}}\n";
+  y += "  timer_slack: " + us(slack) + "\n";
+  // Interpreter-specific entries: this one, plus those of other interpreters calibrated into
+  // the same profile before.
+  y += "interpreters:  # applied to scenarios for that version\n";
+  if (existing && existing["interpreters"] && existing["interpreters"].IsMap()) {
+    for (auto it = existing["interpreters"].begin(); it != existing["interpreters"].end(); ++it) {
+      if (it->first.Scalar() == version) continue;
+      YAML::Emitter e;
+      e << YAML::Flow << it->second;
+      y += "  \"" + it->first.Scalar() + "\": " + e.c_str() + "\n";
+    }
+  }
+  y += "  \"" + version + "\": " + entry_for(m, requester ? &*requester : nullptr) + "\n";
+  y += "calibration:\n";
+  y += "  python: " + JsonWriter().value(python_path).str();
+  y.pop_back();
+  y += "\n  version: \"" + m["python"]["version"].Scalar() + "\"\n";
+  y += "  full_version: \"" + m["python"]["full_version"].Scalar() + "\"\n";
+  y += "  host: " + JsonWriter().value(host_description()).str();
+  y.pop_back();
+  y += "\n  date: " + today() + "\n";
+  y += "  replay:  # the replayer's work kernels (per second)\n";
+  y += "    spin_per_s: " + round3(num(k["spin_per_s"])) + "\n";
+  y += "    spin_burst_per_s: " + round3(num(k["spin_burst_per_s"])) +
+       "  # right after a blocking call\n";
+  y += "    burst_slowdown: " + round3(num(k["spin_per_s"]) / num(k["spin_burst_per_s"], 1)) + "\n";
+  y += "    c_call_per_s: " + round3(num(k["c_call_per_s"])) + "\n";
+  y += "    native_bytes_per_s: " + round3(num(k["native_bytes_per_s"])) + "\n";
+  y += "    native_kernel: " + k["native_kernel"].Scalar() + "\n";
+  const YAML::Node lock = m["wake_latency_s"]["quantiles"];
+  y += "  wake_latency_through_a_lock_us: {p10: " + round3(num(lock["p10"]) * 1e6) +
+       ", p50: " + round3(num(lock["p50"]) * 1e6) + ", p90: " + round3(num(lock["p90"]) * 1e6) +
+       "}\n";
+  const YAML::Node start = m["thread_start_s"];
+  y += "  thread_start_us: {p10: " + round3(num(start["p10"]) * 1e6) +
+       ", p50: " + round3(num(start["p50"]) * 1e6) + ", p90: " + round3(num(start["p90"]) * 1e6) +
+       "}\n";
+  y += "  parallelism:  # throughput of N busy processes against one\n";
+  for (int n = 1; n <= cpus + 1; ++n) {
+    y += "    " + std::to_string(n) + ": " +
+         round3(num(m["parallelism"][std::to_string(n)], one) / one) + "\n";
+  }
+  y += "  fits:  # least squares; residuals in the units given\n";
+  y += "    wakeup_latency:\n";
+  y += std::string("      model: ln(gap - context_switch) = ln(median) + sigma * z(p), ") +
+       (tick ? "wake-ups through a lock" : "GIL hand-off gaps of 2 threads") +
+       " at p10, p50, p90\n";
+  y += "      median_us: " + round3(wake_median * 1e6) + "\n";
+  y += "      sigma: " + round3(wake_sigma) + "\n";
+  y += "      residuals_ln: " + list(wake.residuals, 1) + "\n";
+  y += "    sleep_overshoot:\n";
+  y += "      model: overshoot = a + b * duration; timer_slack = a - wakeup median - context "
+       "switch\n";
+  y += "      a_us: " + round3(sleep.coefficients[0] * 1e6) + "\n";
+  y += "      b: " + round3(sleep.coefficients[1]) + "\n";
+  y += "      residuals_us: " + list(sleep.residuals, 1e6) + "\n";
+  y += "      rms_us: " + round3(sleep.rms * 1e6) + "\n";
+  y += "    switch_run_excess:\n";
+  y += "      model: holder run p50 - switch interval = a + b * threads (the model predicts about "
+       "three wake-ups)\n";
+  if (runs.coefficients.size() == 2) {
+    y += "      a_us: " + round3(runs.coefficients[0] * 1e6) + "\n";
+    y += "      b_us: " + round3(runs.coefficients[1] * 1e6) + "\n";
+  }
+  y += "      residuals_us: " + list(runs.residuals, 1e6) + "\n";
+  y += "      rms_us: " + round3(runs.rms * 1e6) + "\n";
+  if (requester) {
+    std::vector<double> threads, intervals, measured;
+    for (const HandoffOrder& h : orders) {
+      threads.push_back(h.threads);
+      intervals.push_back(h.interval_s);
+      measured.push_back(h.back_to_previous);
+    }
+    y += "    requester_wins:\n";
+    y += "      model: hand-offs back to the previous holder, simulated on this machine for "
+         "requester_wins in [0, 0.5]; least squared error\n";
+    y += "      value: " + round3(requester->requester_wins) + "\n";
+    y += "      threads: " + list(threads, 1) + "\n";
+    y += "      interval_ms: " + list(intervals, 1e3) + "\n";
+    y += "      measured: " + list(measured, 1) + "\n";
+    y += "      simulated: " + list(requester->simulated, 1) + "\n";
+    y += "      residuals: " + list(requester->residuals, 1) + "\n";
+  }
+  return y;
+}
+
+std::string with_interpreter_entry(const std::string& profile, const std::string& version,
+                                   const std::string& entry) {
+  std::istringstream in(profile);
+  std::string line, text;
+  bool in_block = false, added = false;
+  const std::string mine = "  \"" + version + "\": ";
+  while (std::getline(in, line)) {
+    if (in_block && line.rfind("  \"", 0) != 0) {  // the end of the block
+      text += mine + entry + "\n";
+      in_block = false;
+      added = true;
+    }
+    if (line.rfind("interpreters:", 0) == 0) in_block = true;
+    if (in_block && line.rfind(mine, 0) == 0) continue;  // replaced
+    text += line + "\n";
+  }
+  if (in_block) {
+    text += mine + entry + "\n";
+    added = true;
+  }
+  if (!added)
+    text += "interpreters:  # applied to scenarios for that version\n" + mine + entry + "\n";
+  return text;
+}
+
+}  // namespace gilsim::app
