@@ -130,7 +130,7 @@ void read_interpreter(FieldReader& r, const YAML::Node& node, models::GilSpec& g
         gil.waiter_choice = models::WaiterChoice::Lifo;
       else
         r.error(node["waiter_choice"], p + "waiter_choice",
-                "expected random, fifo or lifo, found \"" + *v + "\"");
+                "expected fifo, random or lifo, found \"" + *v + "\"");
     }
   }
   if (gil.kind == models::GilKind::SwitchInterval) {
