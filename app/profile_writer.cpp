@@ -1,6 +1,7 @@
 #include "app/profile_writer.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <ctime>
 #include <optional>
@@ -239,6 +240,22 @@ std::string profile_yaml(const YAML::Node& m, const std::string& python_path,
   y += "  wake_latency_through_a_lock_us: {p10: " + round3(num(lock["p10"]) * 1e6) +
        ", p50: " + round3(num(lock["p50"]) * 1e6) + ", p90: " + round3(num(lock["p90"]) * 1e6) +
        "}\n";
+  if (m["idle_wake_s"] && m["idle_wake_s"].IsMap()) {
+    y += "  wake_latency_by_idle_us:  # a process woken after its CPU idled this long (not used "
+         "by the models yet)\n";
+    // Sorted by idle time (2.x's dicts are unordered); plain numbers, since assigning a
+    // YAML::Node (as sorting does) rewrites the node it refers to.
+    std::vector<std::array<double, 4>> rows;
+    for (auto it = m["idle_wake_s"].begin(); it != m["idle_wake_s"].end(); ++it) {
+      const YAML::Node q = it->second;
+      rows.push_back({num(it->first), num(q["p10"]), num(q["p50"]), num(q["p90"])});
+    }
+    std::sort(rows.begin(), rows.end());
+    for (const auto& r : rows) {
+      y += "    " + round3(r[0] * 1e6) + ": {p10: " + round3(r[1] * 1e6) +
+           ", p50: " + round3(r[2] * 1e6) + ", p90: " + round3(r[3] * 1e6) + "}\n";
+    }
+  }
   const YAML::Node start = m["thread_start_s"];
   y += "  thread_start_us: {p10: " + round3(num(start["p10"]) * 1e6) +
        ", p50: " + round3(num(start["p50"]) * 1e6) + ", p90: " + round3(num(start["p90"]) * 1e6) +

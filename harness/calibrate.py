@@ -51,6 +51,49 @@ def wake_latencies(samples):
     return out
 
 
+def idle_wake_latencies(idle_s, samples):
+    """A process blocked on a pipe, woken by another `idle_s` after it blocked: write -> running.
+    Two processes, so that no GIL is involved; the sleeper's CPU has been idle about `idle_s`
+    (a virtual CPU idle for long is slower to wake: halt polling, C-states)."""
+    import mmap
+    import struct
+    shm = mmap.mmap(-1, 16)
+    to_child_r, to_child_w = os.pipe()
+    back_r, back_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            out = []
+            for _ in common.RANGE(samples):
+                shm.seek(0)
+                shm.write(struct.pack("d", now()))  # about to block
+                sent = struct.unpack("d", os.read(to_child_r, 8))[0]
+                out.append(now() - sent)
+            os.write(back_w, struct.pack("%dd" % samples, *out))
+        finally:
+            os._exit(0)
+    try:
+        for _ in common.RANGE(samples):
+            while True:
+                shm.seek(0)
+                blocked_at = struct.unpack("d", shm.read(8))[0]
+                if blocked_at:
+                    break
+            shm.seek(0)
+            shm.write(struct.pack("d", 0.0))
+            while now() - blocked_at < idle_s:
+                pass
+            os.write(to_child_w, struct.pack("d", now()))
+        data = b""
+        while len(data) < 8 * samples:
+            data += os.read(back_r, 8 * samples - len(data))
+    finally:
+        os.waitpid(pid, 0)
+        for fd in (to_child_r, to_child_w, back_r, back_w):
+            os.close(fd)
+    return list(struct.unpack("%dd" % samples, data))
+
+
 def release_costs(samples):
     """What releasing a lock costs the releaser when a thread sleeps on it (sem_post waking it:
     a system call), less what it costs with nobody waiting. The 2.x GIL is such a lock."""
@@ -233,6 +276,9 @@ def main(argv):
     lat = wake_latencies(samples)
     result["wake_latency_s"] = {"samples": len(lat), "quantiles": quantiles(lat),
                                 "values": sorted(lat)}
+    result["idle_wake_s"] = dict(
+        ("%g" % idle, quantiles(idle_wake_latencies(idle, 50 if quick else 200)))
+        for idle in (10e-6, 100e-6, 1e-3, 3e-3))
     result["release_s"] = release_costs(50 if quick else 200)
     result["release_s"]["empty_wake_cost"] = empty_wake_cost(reps=7 if quick else 21)
     durations = [50e-6, 100e-6, 200e-6, 500e-6, 1e-3, 2e-3, 5e-3]
