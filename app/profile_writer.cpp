@@ -139,7 +139,11 @@ std::string interpreter_entry(const YAML::Node& measured, const models::Scenario
 
 std::string profile_yaml(const YAML::Node& m, const std::string& python_path,
                          const YAML::Node& existing) {
-  const double ctx = 2e-6;  // the model's default context switch, part of every measured wake
+  // The context switch, measured (pinned ping-pong), or the model's default: part of every
+  // measured wake-up, so it is taken out of the wake-up latency and the timer slack.
+  const YAML::Node ctx_node = m["context_switch_s"];
+  const bool ctx_measured = ctx_node && ctx_node.IsScalar() && ctx_node.Scalar() != "null";
+  const double ctx = ctx_measured ? num(ctx_node, 2e-6) : 2e-6;
   // GIL hand-off gaps between two CPU-bound threads: the signalled waiter's wake-up (plus a
   // context switch), the model's wakeup_latency. The old GIL hands off by a race, not by a
   // signalled wake-up: there, a thread blocked on a lock and released by another says it.
@@ -208,6 +212,7 @@ std::string profile_yaml(const YAML::Node& m, const std::string& python_path,
   y += "  wakeup_latency: {lognormal: {median: " + us(wake_median) +
        ", sigma: " + round3(wake_sigma) + "}}\n";
   y += "  timer_slack: " + us(slack) + "\n";
+  if (ctx_measured) y += "  context_switch: " + us(ctx) + "  # two processes pinned to one CPU\n";
   // Interpreter-specific entries: this one, plus those of other interpreters calibrated into
   // the same profile before.
   y += "interpreters:  # applied to scenarios for that version\n";

@@ -94,6 +94,57 @@ def idle_wake_latencies(idle_s, samples):
     return list(struct.unpack("%dd" % samples, data))
 
 
+def context_switch_cost(rounds=20000, reps=3):
+    """Two processes pinned to one CPU play ping-pong over pipes: a round trip is two context
+    switches plus two writes and two reads; the same writes and reads in one process are
+    subtracted. None where the interpreter cannot pin a process (no os.sched_setaffinity)."""
+    if not hasattr(os, "sched_setaffinity"):
+        return None
+    cpu = min(os.sched_getaffinity(0))
+
+    def pingpong():
+        a_r, a_w = os.pipe()
+        b_r, b_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.sched_setaffinity(0, {cpu})
+                for _ in common.RANGE(rounds):
+                    os.read(a_r, 1)
+                    os.write(b_w, b"x")
+            finally:
+                os._exit(0)
+        mask = os.sched_getaffinity(0)
+        os.sched_setaffinity(0, {cpu})
+        try:
+            t0 = now()
+            for _ in common.RANGE(rounds):
+                os.write(a_w, b"x")
+                os.read(b_r, 1)
+            return (now() - t0) / rounds
+        finally:
+            os.sched_setaffinity(0, mask)
+            os.waitpid(pid, 0)
+            for fd in (a_r, a_w, b_r, b_w):
+                os.close(fd)
+
+    def alone():
+        r, w = os.pipe()
+        try:
+            t0 = now()
+            for _ in common.RANGE(rounds):
+                os.write(w, b"x")
+                os.read(r, 1)
+            return (now() - t0) / rounds
+        finally:
+            os.close(r)
+            os.close(w)
+
+    trip = min(pingpong() for _ in common.RANGE(reps))
+    calls = min(alone() for _ in common.RANGE(reps))
+    return max(0.0, (trip - 2 * calls) / 2)
+
+
 def release_costs(samples):
     """What releasing a lock costs the releaser when a thread sleeps on it (sem_post waking it:
     a system call), less what it costs with nobody waiting. The 2.x GIL is such a lock."""
@@ -279,6 +330,7 @@ def main(argv):
     result["idle_wake_s"] = dict(
         ("%g" % idle, quantiles(idle_wake_latencies(idle, 50 if quick else 200)))
         for idle in (10e-6, 100e-6, 1e-3, 3e-3))
+    result["context_switch_s"] = context_switch_cost(5000 if quick else 20000)
     result["release_s"] = release_costs(50 if quick else 200)
     result["release_s"]["empty_wake_cost"] = empty_wake_cost(reps=7 if quick else 21)
     durations = [50e-6, 100e-6, 200e-6, 500e-6, 1e-3, 2e-3, 5e-3]

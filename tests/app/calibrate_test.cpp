@@ -67,9 +67,11 @@ TEST_CASE("a profile written from measurements is accepted by the scenario loade
                "4": {interval_s: 0.005, run_s: {p50: 0.00516}, gap_s: {p10: 1.6e-5, p50: 4.2e-5, p90: 1.3e-4}}},
     handoff_order: [{threads: 3, interval_s: 0.005, seconds: 1.0, back_to_previous: 0.4},
                     {threads: 4, interval_s: 0.005, seconds: 1.0, back_to_previous: 0.35}],
+    context_switch_s: 1.5e-6,
     idle_wake_s: {"0.003": {p10: 7e-5, p50: 8e-5, p90: 9e-5}, "1e-05": {p10: 2e-6, p50: 3e-6, p90: 4e-6}},
     parallelism: {"1": 1.0, "2": 1.96, "3": 1.98}})");
   const std::string profile = app::profile_yaml(m, "/usr/bin/python3", YAML::Node());
+  CHECK(profile.find("  context_switch: 1.5us") != std::string::npos);
   // Reported in order of idle time, each with its own quantiles.
   CHECK(profile.find("    10: {p10: 2, p50: 3, p90: 4}\n    3000: {p10: 70, p50: 80, p90: 90}\n") !=
         std::string::npos);
