@@ -84,5 +84,4 @@ int cmd_calibrate(const CalibrateOptions& o, std::ostream& out, std::ostream& er
   }
 }
 
-
 }  // namespace gilsim::app

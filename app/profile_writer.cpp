@@ -107,9 +107,10 @@ std::vector<HandoffOrder> handoff_orders(const YAML::Node& m) {
 
 /// Fits requester_wins for this interpreter on `host` (its machine and os); none for the tick
 /// GIL, free-threaded builds or a measurement without hand-off orders.
-std::optional<RequesterFit> fit_requester(const YAML::Node& m, models::Scenario host) {
+std::optional<RequesterFit> fit_requester(const YAML::Node& m,
+                                          const std::vector<HandoffOrder>& orders,
+                                          models::Scenario host) {
   const std::string version = m["python"]["version"].Scalar();
-  const std::vector<HandoffOrder> orders = handoff_orders(m);
   const auto gil = models::gil_defaults(version);
   if (!gil || gil->kind != models::GilKind::SwitchInterval || orders.empty()) return {};
   host.gil = *gil;
@@ -132,9 +133,10 @@ bool tick_gil_version(const std::string& version) {
 }
 
 std::string interpreter_entry(const YAML::Node& measured, const models::Scenario& host) {
-  const std::optional<RequesterFit> f = fit_requester(measured, host);
+  const std::vector<HandoffOrder> orders = handoff_orders(measured);
+  const std::optional<RequesterFit> f = fit_requester(measured, orders, host);
   if (!f) return entry_for(measured, nullptr);
-  return entry_for(measured, &*f) + "  # " + fit_comment(*f, handoff_orders(measured));
+  return entry_for(measured, &*f) + "  # " + fit_comment(*f, orders);
 }
 
 std::string profile_yaml(const YAML::Node& m, const std::string& python_path,
@@ -194,7 +196,7 @@ std::string profile_yaml(const YAML::Node& m, const std::string& python_path,
   host.os.wakeup_latency =
       sim::Dist::lognormal(sim::Time(std::llround(wake_median * 1e9)), wake_sigma);
   host.os.timer_slack = sim::Dist::constant(sim::Time(std::llround(slack * 1e9)));
-  const std::optional<RequesterFit> requester = fit_requester(m, host);
+  const std::optional<RequesterFit> requester = fit_requester(m, orders, host);
   const YAML::Node k = m["kernels"];
   std::string y;
   y += "# gilsim calibration profile, written by `gilsim calibrate`.\n";

@@ -161,21 +161,26 @@ def warm_up(seconds=0.3):
         spin(10000)
 
 
+def _steady_rate(work, probe, seconds, reps):
+    """Units per second of work(n): sized by a probe of `probe` units to last about `seconds`,
+    then the median of `reps` timed runs."""
+    t0 = now()
+    work(probe)
+    dt = now() - t0
+    n = max(1000, int(probe * seconds / max(dt, 1e-6)))
+    rates = []
+    for _ in RANGE(reps):
+        t0 = now()
+        work(n)
+        rates.append(n / (now() - t0))
+    return _median(rates)
+
+
 def measure_spin_rate(seconds=0.02, reps=7, warm=True):
     """Loop iterations per second, steady state."""
     if warm:
         warm_up()
-    n = 100000
-    t0 = now()
-    spin(n)
-    dt = now() - t0
-    n = max(1000, int(n * seconds / max(dt, 1e-6)))
-    rates = []
-    for _ in RANGE(reps):
-        t0 = now()
-        spin(n)
-        rates.append(n / (now() - t0))
-    return _median(rates)
+    return _steady_rate(spin, 100000, seconds, reps)
 
 
 def measure_burst_rate(steady, burst_s=50e-6, reps=200):
@@ -192,17 +197,7 @@ def measure_burst_rate(steady, burst_s=50e-6, reps=200):
 
 def measure_c_call_rate(seconds=0.02, reps=5):
     """Elements per second of the GIL-holding C call."""
-    n = 200000
-    t0 = now()
-    c_call(n)
-    dt = now() - t0
-    n = max(1000, int(n * seconds / max(dt, 1e-6)))
-    rates = []
-    for _ in RANGE(reps):
-        t0 = now()
-        c_call(n)
-        rates.append(n / (now() - t0))
-    return _median(rates)
+    return _steady_rate(c_call, 200000, seconds, reps)
 
 
 def measure_native_rate(native, reps=5):

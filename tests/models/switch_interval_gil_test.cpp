@@ -10,6 +10,15 @@ using namespace gilsim::testing;
 namespace {
 constexpr sim::Time L = 20 * kMicrosecond;
 constexpr sim::Time I = 5 * kMillisecond;
+
+/// Three CPU-bound threads on two cores; the futex queue is FIFO.
+Scenario three_cpu_threads(double requester_wins) {
+  Scenario s = exact_scenario("3.11", 2, L);
+  s.gil.waiter_choice = WaiterChoice::Fifo;
+  s.gil.requester_wins = requester_wins;
+  s.groups.push_back(group("cpu", 3, {step(StepKind::Cpu, 40 * kMillisecond)}));
+  return s;
+}
 }  // namespace
 
 TEST_CASE("two CPU-bound threads hand the GIL over every interval plus three wake-ups",
@@ -164,10 +173,7 @@ TEST_CASE("with three CPU-bound threads the futex queue hands the GIL to the lon
   // The poster of each drop request is the thread that held the GIL before the current holder
   // (its wait began after the last switch, so only its timeout finds switch_number unchanged);
   // it has just re-queued, so FIFO wakes the third thread: the threads take turns.
-  Scenario s = exact_scenario("3.11", 2, L);
-  s.gil.waiter_choice = WaiterChoice::Fifo;
-  s.gil.requester_wins = 0;
-  s.groups.push_back(group("cpu", 3, {step(StepKind::Cpu, 40 * kMillisecond)}));
+  const Scenario s = three_cpu_threads(0);
   sim::Simulator sim(1);
   World world(sim, s);
   GilTimeline timeline;
@@ -183,10 +189,7 @@ TEST_CASE("when the poster of a drop request always takes the signal, the third 
   // requester_wins = 1: glibc lets a waiter that has not gone back to sleep consume a signal.
   // The two threads that alternate are always the posters; the third only runs once one of them
   // has finished.
-  Scenario s = exact_scenario("3.11", 2, L);
-  s.gil.waiter_choice = WaiterChoice::Fifo;
-  s.gil.requester_wins = 1;
-  s.groups.push_back(group("cpu", 3, {step(StepKind::Cpu, 40 * kMillisecond)}));
+  const Scenario s = three_cpu_threads(1);
   sim::Simulator sim(1);
   World world(sim, s);
   GilTimeline timeline;
