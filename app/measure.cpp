@@ -251,4 +251,8 @@ Measurement measure(const models::Scenario& scenario, std::uint64_t seed, const 
   return m;
 }
 
+double relative_spread(double median, double min, double max) {
+  return median != 0 ? (max - min) / std::fabs(median) : 0;
+}
+
 }  // namespace gilsim::app

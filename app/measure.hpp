@@ -57,6 +57,10 @@ struct Spread {
 };
 Spread spread_of(const std::vector<YAML::Node>& trees);
 
+/// How widely runs of one metric spread around their median, as a fraction: (max - min) over
+/// |median|; 0 when the median is 0.
+double relative_spread(double median, double min, double max);
+
 /// Writes a YAML tree parsed from JSON back as JSON (numbers, booleans and nulls kept).
 std::string tree_json(const YAML::Node& node);
 
