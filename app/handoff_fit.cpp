@@ -1,7 +1,6 @@
 #include "app/handoff_fit.hpp"
 
 #include <cmath>
-#include <limits>
 
 #include "models/world.hpp"
 
@@ -14,22 +13,44 @@ class HolderSequence final : public models::Observer {
   void on_gil(sim::Time, models::ThreadId thread, bool acquired) override {
     if (acquired && (holders_.empty() || holders_.back() != thread)) holders_.push_back(thread);
   }
-  /// Hand-offs whose new holder is the holder before the previous one, as a fraction.
-  double back_to_previous() const {
-    if (holders_.size() < 3) return 0;
-    std::size_t back = 0;
-    for (std::size_t i = 2; i < holders_.size(); ++i) back += holders_[i] == holders_[i - 2];
-    return double(back) / double(holders_.size() - 2);
+  HandoffStats stats() const {
+    HandoffStats s;
+    std::size_t n = 0, back = 0, after_back = 0, back_after_back = 0, back_after_other = 0;
+    bool previous = false;
+    for (std::size_t i = 2; i < holders_.size(); ++i) {
+      const bool b = holders_[i] == holders_[i - 2];
+      if (i > 2) {
+        if (previous) {
+          ++after_back;
+          back_after_back += b;
+        } else {
+          back_after_other += b;
+        }
+      }
+      ++n;
+      back += b;
+      previous = b;
+    }
+    const std::size_t after_other = n > 0 ? n - 1 - after_back : 0;
+    s.back = n > 0 ? double(back) / double(n) : 0;
+    s.after_back = after_back > 0 ? double(back_after_back) / double(after_back) : 0;
+    s.after_other = after_other > 0 ? double(back_after_other) / double(after_other) : 0;
+    return s;
   }
 
  private:
   std::vector<models::ThreadId> holders_;
 };
 
+double squared(double simulated, double measured) {
+  if (std::isnan(measured)) return 0;
+  return (simulated - measured) * (simulated - measured);
+}
+
 }  // namespace
 
-double simulated_back_to_previous(const models::Scenario& base, int threads, double seconds,
-                                  int replicas) {
+HandoffStats simulated_handoff_order(const models::Scenario& base, int threads, double seconds,
+                                     int replicas) {
   models::Scenario s = base;
   s.name = "handoff-order";
   s.stop.reset();
@@ -43,36 +64,49 @@ double simulated_back_to_previous(const models::Scenario& base, int threads, dou
   spin.duration = sim::Dist::constant(sim::Time(std::llround(seconds / threads * 1e9)));
   g.program.push_back(spin);
   s.groups.push_back(g);
-  double sum = 0;
+  HandoffStats sum;
+  sum.after_back = sum.after_other = 0;
   for (int k = 0; k < replicas; ++k) {
     HolderSequence seq;
     models::simulate(s, s.seed, &seq, std::uint64_t(k));
-    sum += seq.back_to_previous();
+    const HandoffStats one = seq.stats();
+    sum.back += one.back;
+    sum.after_back += one.after_back;
+    sum.after_other += one.after_other;
   }
-  return replicas > 0 ? sum / replicas : 0;
+  if (replicas > 0) {
+    sum.back /= replicas;
+    sum.after_back /= replicas;
+    sum.after_other /= replicas;
+  }
+  return sum;
 }
 
 RequesterFit fit_requester_wins(const models::Scenario& base,
                                 const std::vector<HandoffOrder>& measured, int replicas) {
+  bool conditional = false;
+  for (const HandoffOrder& m : measured) {
+    conditional = conditional || !std::isnan(m.measured.after_back);
+  }
   RequesterFit best;
-  double best_error = std::numeric_limits<double>::infinity();
-  for (int step = 0; step <= 20; ++step) {
-    const double p = 0.025 * step;
-    RequesterFit fit;
-    fit.requester_wins = p;
-    double error = 0;
-    for (const HandoffOrder& m : measured) {
-      models::Scenario s = base;
-      s.gil.switch_interval = sim::Time(std::llround(m.interval_s * 1e9));
-      s.gil.requester_wins = p;
-      const double b = simulated_back_to_previous(s, m.threads, m.seconds, replicas);
-      fit.simulated.push_back(b);
-      fit.residuals.push_back(b - m.back_to_previous);
-      error += (b - m.back_to_previous) * (b - m.back_to_previous);
-    }
-    if (error < best_error) {
-      best_error = error;
-      best = fit;
+  best.error = std::numeric_limits<double>::infinity();
+  for (int r = 0; r <= (conditional ? 8 : 0); ++r) {
+    for (int step = 0; step <= 20; ++step) {
+      RequesterFit fit;
+      fit.requester_wins = 0.025 * step;
+      fit.requester_persistence = 0.1 * r;
+      for (const HandoffOrder& m : measured) {
+        models::Scenario s = base;
+        s.gil.switch_interval = sim::Time(std::llround(m.interval_s * 1e9));
+        s.gil.requester_wins = fit.requester_wins;
+        s.gil.requester_persistence = fit.requester_persistence;
+        const HandoffStats b = simulated_handoff_order(s, m.threads, m.seconds, replicas);
+        fit.simulated.push_back(b);
+        fit.error += squared(b.back, m.measured.back) +
+                     squared(b.after_back, m.measured.after_back) +
+                     squared(b.after_other, m.measured.after_other);
+      }
+      if (fit.error < best.error) best = fit;
     }
   }
   return best;

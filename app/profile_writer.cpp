@@ -39,7 +39,9 @@ std::string round3(double v) {
 
 std::string list(const std::vector<double>& v, double scale) {
   std::string s = "[";
-  for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + round3(v[i] * scale);
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    s += (i ? ", " : "") + (std::isnan(v[i]) ? std::string("null") : round3(v[i] * scale));
+  }
   return s + "]";
 }
 
@@ -83,7 +85,12 @@ std::string entry_for(const YAML::Node& m, const RequesterFit* requester) {
   }
   const double per_check = check_gap_s(version, spin);
   std::string entry = "{check_gap: " + us(per_check);
-  if (requester != nullptr) entry += ", requester_wins: " + round3(requester->requester_wins);
+  if (requester != nullptr) {
+    entry += ", requester_wins: " + round3(requester->requester_wins);
+    if (requester->requester_persistence > 0) {
+      entry += ", requester_persistence: " + round3(requester->requester_persistence);
+    }
+  }
   return entry + "}";
 }
 
@@ -99,7 +106,10 @@ std::vector<HandoffOrder> handoff_orders(const YAML::Node& m) {
     h.threads = int(num(o["threads"]));
     h.interval_s = num(o["interval_s"], 0.005);
     h.seconds = num(o["seconds"], 2);
-    h.back_to_previous = num(b);
+    h.measured.back = num(b);
+    const YAML::Node bb = o["back_after_back"], bo = o["back_after_other"];
+    if (bb && bb.IsScalar() && bb.Scalar() != "null") h.measured.after_back = num(bb);
+    if (bo && bo.IsScalar() && bo.Scalar() != "null") h.measured.after_other = num(bo);
     if (h.threads >= 3) out.push_back(h);
   }
   return out;
@@ -120,10 +130,11 @@ std::optional<RequesterFit> fit_requester(const YAML::Node& m,
 }
 
 std::string fit_comment(const RequesterFit& f, const std::vector<HandoffOrder>& orders) {
-  std::vector<double> measured;
-  for (const HandoffOrder& h : orders) measured.push_back(h.back_to_previous);
-  return "hand-offs back to the previous holder, measured " + list(measured, 1) +
-         ", simulated " + list(f.simulated, 1);
+  std::vector<double> measured, simulated;
+  for (const HandoffOrder& h : orders) measured.push_back(h.measured.back);
+  for (const HandoffStats& s : f.simulated) simulated.push_back(s.back);
+  return "hand-offs back to the previous holder, measured " + list(measured, 1) + ", simulated " +
+         list(simulated, 1);
 }
 
 }  // namespace
@@ -297,21 +308,35 @@ std::string profile_yaml(const YAML::Node& m, const std::string& python_path,
   y += "      residuals_us: " + list(runs.residuals, 1e6) + "\n";
   y += "      rms_us: " + round3(runs.rms * 1e6) + "\n";
   if (requester) {
-    std::vector<double> threads, intervals, measured;
+    std::vector<double> threads, intervals, measured, after_back, after_other, simulated,
+        sim_after_back, sim_after_other;
     for (const HandoffOrder& h : orders) {
       threads.push_back(h.threads);
       intervals.push_back(h.interval_s);
-      measured.push_back(h.back_to_previous);
+      measured.push_back(h.measured.back);
+      after_back.push_back(h.measured.after_back);
+      after_other.push_back(h.measured.after_other);
+    }
+    for (const HandoffStats& s : requester->simulated) {
+      simulated.push_back(s.back);
+      sim_after_back.push_back(s.after_back);
+      sim_after_other.push_back(s.after_other);
     }
     y += "    requester_wins:\n";
-    y += "      model: hand-offs back to the previous holder, simulated on this machine for "
-         "requester_wins in [0, 0.5]; least squared error\n";
+    y += "      model: hand-offs back to the previous holder (overall, after one that went back, "
+         "after one that did not), simulated on this machine for requester_wins in [0, 0.5] "
+         "and requester_persistence in [0, 0.8]; least squared error\n";
     y += "      value: " + round3(requester->requester_wins) + "\n";
+    y += "      persistence: " + round3(requester->requester_persistence) + "\n";
     y += "      threads: " + list(threads, 1) + "\n";
     y += "      interval_ms: " + list(intervals, 1e3) + "\n";
     y += "      measured: " + list(measured, 1) + "\n";
-    y += "      simulated: " + list(requester->simulated, 1) + "\n";
-    y += "      residuals: " + list(requester->residuals, 1) + "\n";
+    y += "      measured_after_back: " + list(after_back, 1) + "\n";
+    y += "      measured_after_other: " + list(after_other, 1) + "\n";
+    y += "      simulated: " + list(simulated, 1) + "\n";
+    y += "      simulated_after_back: " + list(sim_after_back, 1) + "\n";
+    y += "      simulated_after_other: " + list(sim_after_other, 1) + "\n";
+    y += "      squared_error: " + round3(requester->error) + "\n";
   }
   return y;
 }

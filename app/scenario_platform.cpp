@@ -16,7 +16,7 @@ const std::vector<std::string> kOsKeys = {"timeslice",          "wakeup_latency"
                                           "timer_slack"};
 const std::vector<std::string> kCommonGilKeys = {"version", "waiter_choice"};
 const std::vector<std::string> kSwitchKeys = {"switch_interval", "check_gap", "force_switching",
-                                             "requester_wins"};
+                                              "requester_wins", "requester_persistence"};
 const std::vector<std::string> kTickKeys = {"check_interval", "tick_cost", "release_syscall",
                                             "failed_acquire", "empty_wake_syscall"};
 const std::vector<std::string> kNoGilKeys = {"bytecode_overhead"};
@@ -139,6 +139,12 @@ void read_interpreter(FieldReader& r, const YAML::Node& node, models::GilSpec& g
     if (node["requester_wins"]) {
       if (auto v = r.number(node["requester_wins"], p + "requester_wins", 0.0, 1.0)) {
         gil.requester_wins = *v;
+      }
+    }
+    if (node["requester_persistence"]) {
+      if (auto v =
+              r.number(node["requester_persistence"], p + "requester_persistence", 0.0, 0.95)) {
+        gil.requester_persistence = *v;
       }
     }
     if (node["force_switching"]) {

@@ -92,6 +92,7 @@ std::string resolved_yaml(const models::Scenario& s) {
       out += "  check_gap: " + dur(double(s.gil.check_gap)) + "\n";
       out += "  force_switching: " + b(s.gil.force_switching) + "\n";
       out += "  requester_wins: " + format_double(s.gil.requester_wins) + "\n";
+      out += "  requester_persistence: " + format_double(s.gil.requester_persistence) + "\n";
       break;
     case models::GilKind::Tick:
       out += "  check_interval: " + std::to_string(s.gil.check_interval) + "\n";

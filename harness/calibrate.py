@@ -33,20 +33,23 @@ def wake_latencies(samples):
     lock.acquire()
     sent = [0.0]
     out = []
-    done = threading.Event()
+    got = threading.Event()
 
     def waiter():
         for _ in common.RANGE(samples):
             lock.acquire()
             out.append(now() - sent[0])
-        done.set()
+            got.set()
 
     t = threading.Thread(target=waiter)
+    t.daemon = True  # never keeps the process alive if the measurement fails
     t.start()
     for _ in common.RANGE(samples):
         time.sleep(0.002)  # the waiter is asleep on the lock by now
         sent[0] = now()
         lock.release()
+        got.wait()  # it has taken the lock: the next release finds it locked (a stalled
+        got.clear()  # machine used to make this release an error, and the waiter hang)
     t.join()
     return out
 
@@ -249,7 +252,8 @@ def thread_start_costs(samples):
 def handoffs(nthreads, seconds, interval):
     """CPU-bound threads each recording when it holds the GIL: a gap of more than 50 us in a
     thread's own clock is a lost GIL. Returns holder run lengths, hand-off gaps and the
-    fraction of hand-offs that went back to the holder before the current one."""
+    fraction of hand-offs that went back to the holder before the current one (overall, after
+    one that also went back, after one that did not)."""
     if hasattr(sys, "setswitchinterval"):
         sys.setswitchinterval(interval)
     stop = [False]
@@ -290,8 +294,15 @@ def handoffs(nthreads, seconds, interval):
     holders.append(cur_i)
     runs = runs[1:]  # the first run started with the gate
     back = [holders[k] == holders[k - 2] for k in common.RANGE(2, len(holders))]
-    back_to_previous = float(sum(back)) / len(back) if back else None
-    return runs, [g for g in gaps if g >= 0], back_to_previous
+    order = {"back_to_previous": float(sum(back)) / len(back) if back else None,
+             "back_after_back": None, "back_after_other": None}
+    after_back = [back[k] for k in common.RANGE(1, len(back)) if back[k - 1]]
+    after_other = [back[k] for k in common.RANGE(1, len(back)) if not back[k - 1]]
+    if after_back:
+        order["back_after_back"] = float(sum(after_back)) / len(after_back)
+    if after_other:
+        order["back_after_other"] = float(sum(after_other)) / len(after_other)
+    return runs, [g for g in gaps if g >= 0], order
 
 
 def parallelism(max_procs, work_s, rounds):
@@ -349,14 +360,17 @@ def main(argv):
             "gap_values": sorted(gaps)[: 2000],
         }
     # Which thread gets the GIL next, with 3 or more: the fraction of hand-offs back to the
-    # holder before the current one (noisy: a few thousand hand-offs over two intervals).
+    # holder before the current one, and whether they come in runs (noisy: a few hundred to a
+    # few thousand hand-offs per interval).
     result["handoff_order"] = []
     if hasattr(sys, "setswitchinterval"):
-        for interval, secs in ((0.001, 1.0 if quick else 2.0), (0.005, 1.0 if quick else 3.0)):
+        for interval, secs in ((0.001, 1.0 if quick else 2.0), (0.005, 1.0 if quick else 3.0),
+                               (0.02, 2.0 if quick else 6.0)):
             for n in (3, 4, 8):
-                _, _, back = handoffs(n, secs, interval)
-                result["handoff_order"].append({"threads": n, "interval_s": interval,
-                                                "seconds": secs, "back_to_previous": back})
+                _, _, order = handoffs(n, secs, interval)
+                entry = {"threads": n, "interval_s": interval, "seconds": secs}
+                entry.update(order)
+                result["handoff_order"].append(entry)
     result["parallelism"] = parallelism(result["logical_cpus"] + 1, 0.3 if quick else 0.5,
                                         1 if quick else 3)
     json.dump(result, sys.stdout)

@@ -41,6 +41,12 @@ struct GilSpec {
   /// condition variable, takes the holder's signal itself (glibc lets a waiter that has not
   /// blocked yet consume a signal; the woken futex waiter then finds none).
   double requester_wins = 0.1;
+  /// How much the outcome of one such race carries over to the next (their lag-one
+  /// correlation, 0 to 0.95): after a race the requester won it wins the next with probability
+  /// p + persistence (1 - p), after one it lost with p (1 - persistence), p = requester_wins.
+  /// Reality shows runs of hand-offs back to the previous holder (two threads passing the GIL
+  /// back and forth while the others starve) that independent races do not produce.
+  double requester_persistence = 0;
   // Tick GIL (<= 3.1).
   std::int64_t check_interval = 100;  ///< ticks between release/re-take
   sim::Time tick_cost = 40;           ///< bytecode work per tick

@@ -67,8 +67,16 @@ void SwitchIntervalGil::on_timeout(ThreadId t) {
 
 void SwitchIntervalGil::signal_cond(ThreadId waker) {
   ThreadId t = kNoThread;
-  if (drop_request_ && requester_ != kNoThread && cond_.contains(requester_) &&
-      spec_.requester_wins > 0 && rng_.uniform01() < spec_.requester_wins) {
+  bool to_requester = false;
+  if (drop_request_ && requester_ != kNoThread && cond_.contains(requester_)) {
+    // A race between the requester, not yet asleep, and the futex queue's choice.
+    const double p = spec_.requester_wins;
+    const double rho = spec_.requester_persistence;
+    const double chance = requester_won_ ? p + rho * (1 - p) : p * (1 - rho);
+    to_requester = chance > 0 && rng_.uniform01() < chance;
+    requester_won_ = to_requester;
+  }
+  if (to_requester) {
     t = requester_;
     cond_.remove(t);
   } else {

@@ -14,9 +14,10 @@
 //   never interrupted. It then drops the GIL and immediately calls take_gil again.
 // - drop_gil signals one waiter of `cond`: the one that posted the pending request with
 //   probability `requester_wins` (glibc lets a waiter not yet asleep consume the signal), else
-//   the one the futex queue gives (WaiterChoice; FIFO by default). With FORCE_SWITCHING, a
-//   thread dropping while a request is pending (also before a blocking call) clears it and
-//   waits on `switch_cond` until another thread has taken the GIL, so it cannot re-grab it.
+//   the one the futex queue gives (WaiterChoice; FIFO by default); with
+//   `requester_persistence` the chance depends on who won the previous race. With FORCE_SWITCHING,
+//   a thread dropping while a request is pending (also before a blocking call) clears it and waits
+//   on `switch_cond` until another thread has taken the GIL, so it cannot re-grab it.
 // - A blocking call with no pending request releases without any hand-off.
 // 3.13 moved the request bit to the holder's thread state; the behaviour modelled is the same.
 #pragma once
@@ -69,6 +70,7 @@ class SwitchIntervalGil final : public GilPolicy {
   std::uint64_t switch_number_ = 0;
   bool drop_request_ = false;
   ThreadId requester_ = kNoThread;  // the waiter whose timeout posted the pending request
+  bool requester_won_ = false;      // the last race for a signal went to the requester
   WaiterSet cond_;
   WaiterSet switch_cond_;
   std::vector<Waiter> waiters_;

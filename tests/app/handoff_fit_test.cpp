@@ -1,4 +1,4 @@
-// The hand-off order fit: simulate, compare, pick the value with the least squared error.
+// The hand-off order fit: simulate, compare, pick the values with the least squared error.
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -15,6 +15,7 @@ models::Scenario host() {
   s.os.wakeup_latency = sim::Dist::lognormal(40 * sim::kMicrosecond, 0.9);
   s.os.timer_slack = sim::Dist::constant(60 * sim::kMicrosecond);
   s.gil = *models::gil_defaults("3.11");
+  s.gil.switch_interval = sim::kMillisecond;
   return s;
 }
 }  // namespace
@@ -22,33 +23,62 @@ models::Scenario host() {
 TEST_CASE("more requester wins send more hand-offs back to the previous holder",
           "[app][calibrate]") {
   models::Scenario s = host();
-  s.gil.switch_interval = sim::kMillisecond;
   s.gil.requester_wins = 0;
-  const double none = app::simulated_back_to_previous(s, 3, 1.0, 2);
+  const double none = app::simulated_handoff_order(s, 3, 1.0, 2).back;
   s.gil.requester_wins = 0.5;
-  const double half = app::simulated_back_to_previous(s, 3, 1.0, 2);
+  const double half = app::simulated_handoff_order(s, 3, 1.0, 2).back;
   CHECK(none < 0.25);
   CHECK(half > none + 0.2);
 }
 
-TEST_CASE("the requester fit recovers the value behind a simulated hand-off order",
+TEST_CASE("a persistent requester race makes hand-offs back to the previous holder come in runs",
           "[app][calibrate]") {
-  // "Measurements" made by the model itself with requester_wins = 0.3 and another seed.
+  models::Scenario s = host();
+  s.gil.requester_wins = 0.3;
+  const app::HandoffStats independent = app::simulated_handoff_order(s, 4, 1.0, 2);
+  s.gil.requester_persistence = 0.8;
+  const app::HandoffStats persistent = app::simulated_handoff_order(s, 4, 1.0, 2);
+  // The same share of races goes to the requester, but in runs: after a hand-off back to the
+  // previous holder the next one goes back far more often than after one that did not.
+  CHECK(persistent.after_back - persistent.after_other >
+        independent.after_back - independent.after_other + 0.3);
+}
+
+TEST_CASE("the requester fit recovers the values behind a simulated hand-off order",
+          "[app][calibrate]") {
+  // "Measurements" made by the model itself, with another seed.
   models::Scenario truth = host();
   truth.seed = 99;
   truth.gil.requester_wins = 0.3;
+  truth.gil.requester_persistence = 0.6;
   std::vector<app::HandoffOrder> measured;
   for (const int n : {3, 4}) {
     app::HandoffOrder h;
     h.threads = n;
     h.interval_s = 0.001;
     h.seconds = 1.0;
-    truth.gil.switch_interval = sim::kMillisecond;
-    h.back_to_previous = app::simulated_back_to_previous(truth, n, h.seconds, 3);
+    h.measured = app::simulated_handoff_order(truth, n, h.seconds, 3);
     measured.push_back(h);
   }
   const app::RequesterFit fit = app::fit_requester_wins(host(), measured, 3);
   CHECK(std::fabs(fit.requester_wins - 0.3) <= 0.1);
-  REQUIRE(fit.residuals.size() == 2);
-  for (const double r : fit.residuals) CHECK(std::fabs(r) < 0.05);
+  CHECK(std::fabs(fit.requester_persistence - 0.6) <= 0.2);
+  REQUIRE(fit.simulated.size() == 2);
+  for (std::size_t i = 0; i < 2; ++i) {
+    CHECK(std::fabs(fit.simulated[i].back - measured[i].measured.back) < 0.05);
+  }
+}
+
+TEST_CASE("without conditional fractions the fit keeps the race independent", "[app][calibrate]") {
+  models::Scenario truth = host();
+  truth.seed = 7;
+  truth.gil.requester_wins = 0.2;
+  app::HandoffOrder h;
+  h.threads = 3;
+  h.interval_s = 0.001;
+  h.seconds = 1.0;
+  h.measured.back = app::simulated_handoff_order(truth, 3, 1.0, 3).back;
+  const app::RequesterFit fit = app::fit_requester_wins(host(), {h}, 3);
+  CHECK(fit.requester_persistence == 0);
+  CHECK(std::fabs(fit.requester_wins - 0.2) <= 0.1);
 }
