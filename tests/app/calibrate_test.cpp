@@ -65,8 +65,10 @@ TEST_CASE("a profile written from measurements is accepted by the scenario loade
     thread_start_s: {p10: 2.4e-5, p50: 6.6e-5, p90: 9.8e-5},
     handoffs: {"2": {interval_s: 0.005, run_s: {p50: 0.00515}, gap_s: {p10: 1.6e-5, p50: 4.2e-5, p90: 1.3e-4}},
                "4": {interval_s: 0.005, run_s: {p50: 0.00516}, gap_s: {p10: 1.6e-5, p50: 4.2e-5, p90: 1.3e-4}}},
-    handoff_order: [{threads: 3, interval_s: 0.005, seconds: 1.0, back_to_previous: 0.4},
-                    {threads: 4, interval_s: 0.005, seconds: 1.0, back_to_previous: 0.35}],
+    handoff_order: [{threads: 3, interval_s: 0.005, seconds: 1.0, back_to_previous: 0.4,
+                     back_after_back: 0.6, back_after_other: 0.3},
+                    {threads: 4, interval_s: 0.005, seconds: 1.0, back_to_previous: 0.35,
+                     back_after_back: null, back_after_other: 0.3}],
     context_switch_s: 1.5e-6,
     idle_wake_s: {"0.003": {p10: 7e-5, p50: 8e-5, p90: 9e-5}, "1e-05": {p10: 2e-6, p50: 3e-6, p90: 4e-6}},
     parallelism: {"1": 1.0, "2": 1.96, "3": 1.98}})");
@@ -79,6 +81,8 @@ TEST_CASE("a profile written from measurements is accepted by the scenario loade
   CHECK(profile.find("threads_per_core: 1") != std::string::npos);
   CHECK(profile.find("\"3.11\": {check_gap: 25ns, requester_wins: ") != std::string::npos);
   CHECK(profile.find("    requester_wins:\n") != std::string::npos);
+  // The conditional fractions are written beside the fit, a missing one as null.
+  CHECK(profile.find("      measured_after_back: [0.6, null]\n") != std::string::npos);
   const auto dir = temp_dir("calibrate");
   { std::ofstream(dir / "p.yaml") << profile; }
   {
@@ -90,6 +94,8 @@ TEST_CASE("a profile written from measurements is accepted by the scenario loade
   CHECK(loaded.scenario.gil.check_gap == 25);
   CHECK(loaded.scenario.gil.requester_wins >= 0);
   CHECK(loaded.scenario.gil.requester_wins <= 0.5);
+  CHECK(loaded.scenario.gil.requester_persistence >= 0);
+  CHECK(loaded.scenario.gil.requester_persistence <= 0.8);
   CHECK(loaded.scenario.machine.cores == 2);
   std::filesystem::remove_all(dir);
 }
