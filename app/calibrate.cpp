@@ -37,7 +37,7 @@ int cmd_calibrate(const CalibrateOptions& o, std::ostream& out, std::ostream& er
     const PythonInfo python = probe_python(o.python);
     HarnessDir dir;
     err << "gilsim: calibrating with Python " << python.full_version << (o.quick ? " (quick)" : "")
-        << "; this takes about " << (o.quick ? "10 s" : "30 s") << "\n";
+        << "; this takes about " << (o.quick ? "20 s" : "a minute") << "\n";
     const double load = wait_for_quiet(0.25, 60);
     if (load > 0.25) err << "gilsim: the machine is busy (" << load << " CPUs); measuring anyway\n";
     std::vector<std::string> args = {dir.script("calibrate.py")};

@@ -146,8 +146,13 @@ bool tick_gil_version(const std::string& version) {
 std::string interpreter_entry(const YAML::Node& measured, const models::Scenario& host) {
   const std::vector<HandoffOrder> orders = handoff_orders(measured);
   const std::optional<RequesterFit> f = fit_requester(measured, orders, host);
-  if (!f) return entry_for(measured, nullptr);
-  return entry_for(measured, &*f) + "  # " + fit_comment(*f, orders);
+  // Newer than the profile's `calibration` section, which records the host's calibration.
+  const std::string when = "  # calibrated " + today();
+  if (!f) return entry_for(measured, nullptr) + when;
+  return entry_for(measured, &*f) + when + ": " + fit_comment(*f, orders) +
+         (f->requester_persistence > 0 ? "; persistence from the shares after a hand-off back "
+                                         "and after another"
+                                       : "");
 }
 
 std::string profile_yaml(const YAML::Node& m, const std::string& python_path,

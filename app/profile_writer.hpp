@@ -14,8 +14,9 @@ namespace gilsim::app {
 /// True for the versions with the tick GIL (2.x, 3.0, 3.1).
 bool tick_gil_version(const std::string& version);
 
-/// This interpreter's entry for the profile's `interpreters:` map (flow YAML, with the fit
-/// behind it as a trailing comment), its hand-off order fitted on `host`'s machine and os.
+/// This interpreter's entry for the profile's `interpreters:` map (flow YAML, with the date
+/// and the fit behind it as a trailing comment), its hand-off order fitted on `host`'s machine
+/// and os.
 std::string interpreter_entry(const YAML::Node& measured, const models::Scenario& host);
 
 /// Builds the profile (YAML text) from the harness's measurements, keeping the `interpreters`
