@@ -71,6 +71,8 @@ int cmd_calibrate(const CalibrateOptions& o, std::ostream& out, std::ostream& er
         err << "gilsim: " << path << " has no machine and os sections to keep; writing them\n";
       }
       profile = profile_yaml(measured, python.path, existing);
+      const std::string warning = host_warning(measured);
+      if (!warning.empty()) err << "gilsim: warning: " << warning << "\n";
     }
     const std::filesystem::path parent = std::filesystem::path(path).parent_path();
     std::error_code ec;

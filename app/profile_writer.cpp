@@ -45,6 +45,29 @@ std::string list(const std::vector<double>& v, double scale) {
   return s + "]";
 }
 
+constexpr const char* kNoSmtNote =
+    "the OS reports no hyperthreads: other load or a CPU quota; without a quota, calibrate "
+    "again on a quiet machine";
+
+/// The OS says no CPU shares its core (false when it does or does not say).
+bool reports_no_smt(const YAML::Node& m) {
+  const YAML::Node s = m["smt_siblings"];
+  return s && s.IsScalar() && s.Scalar() == "false";
+}
+
+/// Effective parallelism: the throughput of as many busy processes as logical CPUs, against one.
+double cpus_worth(const YAML::Node& m) {
+  const int cpus = int(num(m["logical_cpus"], 1));
+  const double one = num(m["parallelism"]["1"], 1);
+  return num(m["parallelism"][std::to_string(cpus)], one) / one;
+}
+
+/// Less than 90% of the CPUs' worth: they share, as hyperthread pairs do (SMT, or a quota).
+bool shared_cpus(const YAML::Node& m) {
+  const int cpus = int(num(m["logical_cpus"], 1));
+  return cpus >= 2 && cpus_worth(m) < 0.9 * cpus;
+}
+
 std::string today() {
   const std::time_t t = std::time(nullptr);
   char buf[32];
@@ -139,6 +162,12 @@ std::string fit_comment(const RequesterFit& f, const std::vector<HandoffOrder>& 
 
 }  // namespace
 
+std::string host_warning(const YAML::Node& measured) {
+  if (!shared_cpus(measured) || !reports_no_smt(measured)) return "";
+  return "the CPUs did " + round3(cpus_worth(measured)) + " CPUs' worth of work together and " +
+         kNoSmtNote;
+}
+
 bool tick_gil_version(const std::string& version) {
   return version.rfind("2.", 0) == 0 || version == "3.0" || version == "3.1";
 }
@@ -191,13 +220,11 @@ std::string profile_yaml(const YAML::Node& m, const std::string& python_path,
     excess.push_back(num(it->second["run_s"]["p50"]) - num(it->second["interval_s"]));
   }
   const LinearFit runs = fit_linear(nthreads, excess);
-  // Effective parallelism: N busy processes against one.
   const int cpus = int(num(m["logical_cpus"], 1));
-  const double one = num(m["parallelism"]["1"], 1);
-  const double all = num(m["parallelism"][std::to_string(cpus)], one) / one;
+  const double all = cpus_worth(m);
   int cores = cpus, per_core = 1;
   double smt = 1.25;
-  if (cpus >= 2 && all < 0.9 * cpus) {
+  if (shared_cpus(m)) {
     // Less than the CPUs' worth: share them as hyperthread pairs do (SMT, or a CPU quota).
     per_core = 2;
     cores = cpus / 2;
@@ -225,7 +252,8 @@ std::string profile_yaml(const YAML::Node& m, const std::string& python_path,
   y += "  cores: " + std::to_string(cores) + "\n";
   y += "  threads_per_core: " + std::to_string(per_core) + "\n";
   y += "  smt_throughput: " + round3(smt) + "  # " + round3(all) + " CPUs' worth from " +
-       std::to_string(cpus) + " busy processes\n";
+       std::to_string(cpus) + " busy processes" +
+       (per_core == 2 && reports_no_smt(m) ? "; " + std::string(kNoSmtNote) : "") + "\n";
   y += "os:\n";
   y += "  wakeup_latency: {lognormal: {median: " + us(wake_median) +
        ", sigma: " + round3(wake_sigma) + "}}\n";
@@ -284,6 +312,7 @@ std::string profile_yaml(const YAML::Node& m, const std::string& python_path,
        ", p50: " + round3(num(start["p50"]) * 1e6) + ", p90: " + round3(num(start["p90"]) * 1e6) +
        "}\n";
   y += "  parallelism:  # throughput of N busy processes against one\n";
+  const double one = num(m["parallelism"]["1"], 1);
   for (int n = 1; n <= cpus + 1; ++n) {
     y += "    " + std::to_string(n) + ": " +
          round3(num(m["parallelism"][std::to_string(n)], one) / one) + "\n";

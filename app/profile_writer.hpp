@@ -11,6 +11,10 @@
 
 namespace gilsim::app {
 
+/// Empty, or why the measured host sections look disturbed: busy processes did less than the
+/// logical CPUs' worth although the OS reports no hyperthreads.
+std::string host_warning(const YAML::Node& measured);
+
 /// True for the versions with the tick GIL (2.x, 3.0, 3.1).
 bool tick_gil_version(const std::string& version);
 

@@ -305,6 +305,22 @@ def handoffs(nthreads, seconds, interval):
     return runs, [g for g in gaps if g >= 0], order
 
 
+def smt_siblings():
+    """Whether the OS reports hyperthread siblings (a CPU sharing its core): True, False, or
+    None where /sys does not say."""
+    found = None
+    for cpu in common.RANGE(common.cpu_count()):
+        path = "/sys/devices/system/cpu/cpu%d/topology/thread_siblings_list" % cpu
+        try:
+            with open(path) as f:
+                text = f.read().strip()
+        except (IOError, OSError):
+            continue
+        shared = "," in text or "-" in text
+        found = bool(found) or shared
+    return found
+
+
 def parallelism(max_procs, work_s, rounds):
     """Throughput of N processes each spinning `work_s` of CPU, against one: the best of
     `rounds` rounds for each N (other load only ever lowers it)."""
@@ -332,7 +348,8 @@ def main(argv):
     from replay import set_parent_death_signal
     set_parent_death_signal()
     native = common.Native()
-    result = {"python": common.interpreter(), "logical_cpus": common.cpu_count()}
+    result = {"python": common.interpreter(), "logical_cpus": common.cpu_count(),
+              "smt_siblings": smt_siblings()}
     result["kernels"] = common.calibrate_kernels(native)
     samples = 100 if quick else 400
     lat = wake_latencies(samples)

@@ -99,3 +99,19 @@ TEST_CASE("a profile written from measurements is accepted by the scenario loade
   CHECK(loaded.scenario.machine.cores == 2);
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("two CPUs doing one CPU's worth with no hyperthreads reported is flagged as disturbed",
+          "[app][calibrate]") {
+  const YAML::Node shared =
+      YAML::Load("{logical_cpus: 2, smt_siblings: false, parallelism: {\"1\": 1.0, \"2\": 1.14}}");
+  CHECK(app::host_warning(shared).find("the OS reports no hyperthreads") != std::string::npos);
+  // Real hyperthreads, or a host whose processes did the CPUs' worth, are not.
+  CHECK(app::host_warning(
+            YAML::Load(
+                "{logical_cpus: 2, smt_siblings: true, parallelism: {\"1\": 1.0, \"2\": 1.14}}"))
+            .empty());
+  CHECK(app::host_warning(
+            YAML::Load(
+                "{logical_cpus: 2, smt_siblings: false, parallelism: {\"1\": 1.0, \"2\": 2.0}}"))
+            .empty());
+}
