@@ -1,0 +1,147 @@
+#include "app/interpreter_entry.hpp"
+
+#include <cmath>
+
+#include "app/profile_text.hpp"
+#include "app/profile_writer.hpp"
+#include "models/gil/versions.hpp"
+
+namespace gilsim::app {
+
+using profile_text::list;
+using profile_text::num;
+using profile_text::round3;
+using profile_text::today;
+using profile_text::us;
+
+/// Bytecode work between two eval-breaker check points of the replayer's loop: 3.10+ checks once
+/// per iteration (the backward jump), <= 3.9 about twice.
+double check_gap_s(const std::string& version, double spin_per_s) {
+  int minor = 10;
+  try {
+    minor = std::stoi(version.substr(2));
+  } catch (...) {
+  }
+  return minor <= 9 ? 1 / (2 * spin_per_s) : 1 / spin_per_s;
+}
+
+/// This interpreter's entry for the profile's `interpreters:` map (flow YAML), from the loop
+/// rate of the replayer (the tick GIL counts two ticks per iteration of its loop) and the
+/// fitted hand-off order.
+std::string entry_for(const YAML::Node& m, const RequesterFit* requester) {
+  const std::string version = m["python"]["version"].Scalar();
+  const double spin = num(m["kernels"]["spin_per_s"], 1e7);
+  if (!version.empty() && version.back() == 't') return "{}";
+  if (tick_gil_version(version)) {
+    const double wake = num(m["release_s"]["wake_cost"], 5e-6);
+    std::string entry = "{tick_cost: " + us(1 / (2 * spin)) +
+                        ", release_syscall: {uniform: {min: " + us(wake / 2) +
+                        ", max: " + us(1.5 * wake) + "}}";
+    const YAML::Node empty = m["release_s"]["empty_wake_cost"];
+    if (empty && empty.IsScalar() && empty.Scalar() != "null") {
+      const double e = num(empty, 1e-6);
+      entry +=
+          ", empty_wake_syscall: {uniform: {min: " + us(e / 2) + ", max: " + us(1.5 * e) + "}}";
+    }
+    return entry + "}";
+  }
+  const double per_check = check_gap_s(version, spin);
+  std::string entry = "{check_gap: " + us(per_check);
+  if (requester != nullptr) {
+    entry += ", requester_wins: " + round3(requester->requester_wins);
+    if (requester->requester_persistence > 0) {
+      entry += ", requester_persistence: " + round3(requester->requester_persistence);
+    }
+  }
+  return entry + "}";
+}
+
+/// The measured hand-off orders (3 or more threads).
+std::vector<HandoffOrder> handoff_orders(const YAML::Node& m) {
+  std::vector<HandoffOrder> out;
+  const YAML::Node list = m["handoff_order"];
+  if (!list || !list.IsSequence()) return out;
+  for (const YAML::Node& o : list) {
+    const YAML::Node b = o["back_to_previous"];
+    if (!b || !b.IsScalar() || b.Scalar() == "null") continue;
+    HandoffOrder h;
+    h.threads = int(num(o["threads"]));
+    h.interval_s = num(o["interval_s"], 0.005);
+    h.seconds = num(o["seconds"], 2);
+    h.measured.back = num(b);
+    const YAML::Node bb = o["back_after_back"], bo = o["back_after_other"];
+    if (bb && bb.IsScalar() && bb.Scalar() != "null") h.measured.after_back = num(bb);
+    if (bo && bo.IsScalar() && bo.Scalar() != "null") h.measured.after_other = num(bo);
+    if (h.threads >= 3) out.push_back(h);
+  }
+  return out;
+}
+
+/// Fits requester_wins for this interpreter on `host` (its machine and os); none for the tick
+/// GIL, free-threaded builds or a measurement without hand-off orders.
+std::optional<RequesterFit> fit_requester(const YAML::Node& m,
+                                          const std::vector<HandoffOrder>& orders,
+                                          models::Scenario host) {
+  const std::string version = m["python"]["version"].Scalar();
+  const auto gil = models::gil_defaults(version);
+  if (!gil || gil->kind != models::GilKind::SwitchInterval || orders.empty()) return {};
+  host.gil = *gil;
+  host.gil.check_gap =
+      sim::Time(std::llround(check_gap_s(version, num(m["kernels"]["spin_per_s"], 1e7)) * 1e9));
+  return fit_requester_wins(host, orders);
+}
+
+namespace {
+
+std::string fit_comment(const RequesterFit& f, const std::vector<HandoffOrder>& orders) {
+  std::vector<double> measured, simulated;
+  for (const HandoffOrder& h : orders) measured.push_back(h.measured.back);
+  for (const HandoffStats& s : f.simulated) simulated.push_back(s.back);
+  return "hand-offs back to the previous holder, measured " + list(measured, 1) + ", simulated " +
+         list(simulated, 1);
+}
+
+}  // namespace
+
+bool tick_gil_version(const std::string& version) {
+  return version.rfind("2.", 0) == 0 || version == "3.0" || version == "3.1";
+}
+
+std::string interpreter_entry(const YAML::Node& measured, const models::Scenario& host) {
+  const std::vector<HandoffOrder> orders = handoff_orders(measured);
+  const std::optional<RequesterFit> f = fit_requester(measured, orders, host);
+  // Newer than the profile's `calibration` section, which records the host's calibration.
+  const std::string when = "  # calibrated " + today();
+  if (!f) return entry_for(measured, nullptr) + when;
+  return entry_for(measured, &*f) + when + ": " + fit_comment(*f, orders) +
+         (f->requester_persistence > 0 ? "; persistence from the shares after a hand-off back "
+                                         "and after another"
+                                       : "");
+}
+
+std::string with_interpreter_entry(const std::string& profile, const std::string& version,
+                                   const std::string& entry) {
+  std::istringstream in(profile);
+  std::string line, text;
+  bool in_block = false, added = false;
+  const std::string mine = "  \"" + version + "\": ";
+  while (std::getline(in, line)) {
+    if (in_block && line.rfind("  \"", 0) != 0) {  // the end of the block
+      text += mine + entry + "\n";
+      in_block = false;
+      added = true;
+    }
+    if (line.rfind("interpreters:", 0) == 0) in_block = true;
+    if (in_block && line.rfind(mine, 0) == 0) continue;  // replaced
+    text += line + "\n";
+  }
+  if (in_block) {
+    text += mine + entry + "\n";
+    added = true;
+  }
+  if (!added)
+    text += "interpreters:  # applied to scenarios for that version\n" + mine + entry + "\n";
+  return text;
+}
+
+}  // namespace gilsim::app

@@ -1,0 +1,28 @@
+// The `interpreters:` entry of a calibration profile: its values from the measurements, and
+// the hand-off order fit behind `requester_wins` and `requester_persistence`.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/handoff_fit.hpp"
+#include "models/scenario.hpp"
+
+namespace gilsim::app {
+
+/// Bytecode work between two eval-breaker check points of the replayer's loop.
+double check_gap_s(const std::string& version, double spin_per_s);
+/// The entry (flow YAML), with the fitted hand-off order when there is one.
+std::string entry_for(const YAML::Node& measured, const RequesterFit* requester);
+/// The measured hand-off orders (3 or more threads).
+std::vector<HandoffOrder> handoff_orders(const YAML::Node& measured);
+/// The hand-off order fit on `host` (its machine and os); none for the tick GIL, free-threaded
+/// builds or a measurement without hand-off orders.
+std::optional<RequesterFit> fit_requester(const YAML::Node& measured,
+                                          const std::vector<HandoffOrder>& orders,
+                                          models::Scenario host);
+
+}  // namespace gilsim::app
