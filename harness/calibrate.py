@@ -293,16 +293,21 @@ def handoffs(nthreads, seconds, interval):
         cur_s, cur_e, cur_i = s, e, i
     holders.append(cur_i)
     runs = runs[1:]  # the first run started with the gate
+    return runs, [g for g in gaps if g >= 0], handoff_order(holders)
+
+
+def handoff_order(holders):
+    """From the sequence of GIL holders (one entry per change): the fractions of hand-offs back
+    to the holder before the current one, overall, after a hand-off that also went back and
+    after one that did not (None where there is none to count)."""
     back = [holders[k] == holders[k - 2] for k in common.RANGE(2, len(holders))]
-    order = {"back_to_previous": float(sum(back)) / len(back) if back else None,
-             "back_after_back": None, "back_after_other": None}
     after_back = [back[k] for k in common.RANGE(1, len(back)) if back[k - 1]]
     after_other = [back[k] for k in common.RANGE(1, len(back)) if not back[k - 1]]
-    if after_back:
-        order["back_after_back"] = float(sum(after_back)) / len(after_back)
-    if after_other:
-        order["back_after_other"] = float(sum(after_other)) / len(after_other)
-    return runs, [g for g in gaps if g >= 0], order
+
+    def share(xs):
+        return float(sum(xs)) / len(xs) if xs else None
+    return {"back_to_previous": share(back), "back_after_back": share(after_back),
+            "back_after_other": share(after_other)}
 
 
 def smt_siblings():

@@ -1,0 +1,46 @@
+"""Unit tests of the calibration probes' arithmetic (standard library only; run with the
+interpreter under test: python tests/harness/test_calibrate.py)."""
+from __future__ import division, print_function
+
+import os
+import sys
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "harness"))
+
+import calibrate  # noqa: E402
+
+
+class HandoffOrderTest(unittest.TestCase):
+    def test_threads_taking_turns_never_hand_back(self):
+        order = calibrate.handoff_order([0, 1, 2, 0, 1, 2, 0])
+        self.assertEqual(order["back_to_previous"], 0.0)
+        self.assertIsNone(order["back_after_back"])
+        self.assertEqual(order["back_after_other"], 0.0)
+
+    def test_two_threads_passing_back_and_forth_always_hand_back(self):
+        order = calibrate.handoff_order([0, 1, 0, 1, 0, 1])
+        self.assertEqual(order["back_to_previous"], 1.0)
+        self.assertEqual(order["back_after_back"], 1.0)
+        self.assertIsNone(order["back_after_other"])
+
+    def test_runs_of_hand_backs_show_in_the_conditional_shares(self):
+        # back flags: 0->1->0 (back), 1->0->1 (back), 0->1->2 (not), 1->2->0 (not), 2->0->2 (back)
+        order = calibrate.handoff_order([0, 1, 0, 1, 2, 0, 2])
+        self.assertAlmostEqual(order["back_to_previous"], 3 / 5)
+        self.assertAlmostEqual(order["back_after_back"], 1 / 2)   # back, back | back, not
+        self.assertAlmostEqual(order["back_after_other"], 1 / 2)  # not, back | not, not
+
+    def test_too_few_holders_give_nothing_to_count(self):
+        order = calibrate.handoff_order([0, 1])
+        self.assertIsNone(order["back_to_previous"])
+
+
+class WakeLatencyTest(unittest.TestCase):
+    def test_every_release_is_measured_once(self):
+        self.assertEqual(len(calibrate.wake_latencies(5)), 5)
+
+
+if __name__ == "__main__":
+    unittest.main()
