@@ -14,27 +14,23 @@ class HolderSequence final : public models::Observer {
     if (acquired && (holders_.empty() || holders_.back() != thread)) holders_.push_back(thread);
   }
   HandoffStats stats() const {
-    HandoffStats s;
-    std::size_t n = 0, back = 0, after_back = 0, back_after_back = 0, back_after_other = 0;
+    // Per hand-off: did it go back? Counted overall, and after one that did ([1]) or not ([0]).
+    std::size_t n = 0, back = 0, after[2] = {0, 0}, back_after[2] = {0, 0};
     bool previous = false;
-    for (std::size_t i = 2; i < holders_.size(); ++i) {
+    for (std::size_t i = 2; i < holders_.size(); ++i, ++n) {
       const bool b = holders_[i] == holders_[i - 2];
-      if (i > 2) {
-        if (previous) {
-          ++after_back;
-          back_after_back += b;
-        } else {
-          back_after_other += b;
-        }
+      if (n > 0) {
+        ++after[previous];
+        back_after[previous] += b;
       }
-      ++n;
       back += b;
       previous = b;
     }
-    const std::size_t after_other = n > 0 ? n - 1 - after_back : 0;
-    s.back = n > 0 ? double(back) / double(n) : 0;
-    s.after_back = after_back > 0 ? double(back_after_back) / double(after_back) : 0;
-    s.after_other = after_other > 0 ? double(back_after_other) / double(after_other) : 0;
+    const auto share = [](std::size_t k, std::size_t of) { return of > 0 ? double(k) / of : 0.0; };
+    HandoffStats s;
+    s.back = share(back, n);
+    s.after_back = share(back_after[1], after[1]);
+    s.after_other = share(back_after[0], after[0]);
     return s;
   }
 

@@ -1,6 +1,7 @@
 #include "app/interpreter_entry.hpp"
 
 #include <cmath>
+#include <sstream>
 
 #include "app/profile_text.hpp"
 #include "app/profile_writer.hpp"
@@ -77,8 +78,6 @@ std::vector<HandoffOrder> handoff_orders(const YAML::Node& m) {
   return out;
 }
 
-/// Fits requester_wins for this interpreter on `host` (its machine and os); none for the tick
-/// GIL, free-threaded builds or a measurement without hand-off orders.
 std::optional<RequesterFit> fit_requester(const YAML::Node& m,
                                           const std::vector<HandoffOrder>& orders,
                                           models::Scenario host) {

@@ -3,9 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <ctime>
 #include <optional>
-#include <sstream>
 
 #include "app/commands.hpp"
 #include "app/handoff_fit.hpp"

@@ -105,6 +105,13 @@ def context_switch_cost(rounds=20000, reps=3):
         return None
     cpu = min(os.sched_getaffinity(0))
 
+    def per_round(w, r):  # write a byte to w, read one from r; seconds per round
+        t0 = now()
+        for _ in common.RANGE(rounds):
+            os.write(w, b"x")
+            os.read(r, 1)
+        return (now() - t0) / rounds
+
     def pingpong():
         a_r, a_w = os.pipe()
         b_r, b_w = os.pipe()
@@ -120,11 +127,7 @@ def context_switch_cost(rounds=20000, reps=3):
         mask = os.sched_getaffinity(0)
         os.sched_setaffinity(0, {cpu})
         try:
-            t0 = now()
-            for _ in common.RANGE(rounds):
-                os.write(a_w, b"x")
-                os.read(b_r, 1)
-            return (now() - t0) / rounds
+            return per_round(a_w, b_r)
         finally:
             os.sched_setaffinity(0, mask)
             os.waitpid(pid, 0)
@@ -134,11 +137,7 @@ def context_switch_cost(rounds=20000, reps=3):
     def alone():
         r, w = os.pipe()
         try:
-            t0 = now()
-            for _ in common.RANGE(rounds):
-                os.write(w, b"x")
-                os.read(r, 1)
-            return (now() - t0) / rounds
+            return per_round(w, r)
         finally:
             os.close(r)
             os.close(w)

@@ -9,6 +9,8 @@
 #include "models/gil/versions.hpp"
 #include "models/observer.hpp"
 #include "models/scenario.hpp"
+#include "models/world.hpp"
+#include "sim/simulator.hpp"
 
 namespace gilsim::testing {
 
@@ -75,6 +77,20 @@ struct GilTimeline : Observer {
     }
     return out;
   }
+};
+
+/// A scenario run to the end with its GIL timeline recorded.
+struct ObservedRun {
+  explicit ObservedRun(Scenario scenario, std::uint64_t seed = 1)
+      : s(std::move(scenario)), sim(seed), world(sim, s) {
+    world.observe(timeline);
+    result = world.run();
+  }
+  Scenario s;
+  sim::Simulator sim;
+  World world;
+  GilTimeline timeline;
+  RunResult result;
 };
 
 }  // namespace gilsim::testing

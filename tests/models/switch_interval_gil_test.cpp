@@ -29,12 +29,8 @@ TEST_CASE("two CPU-bound threads hand the GIL over every interval plus three wak
   // after that. So the holder changes every I + 3L... minus one L the first time.
   Scenario s = exact_scenario("3.11", 2, L);
   s.groups.push_back(group("cpu", 2, {step(StepKind::Cpu, 20 * kMillisecond)}));
-  sim::Simulator sim(1);
-  World world(sim, s);
-  GilTimeline timeline;
-  world.observe(timeline);
-  const RunResult r = world.run();
-  const auto acq = timeline.acquisitions();
+  ObservedRun run(s);
+  const auto acq = run.timeline.acquisitions();
   REQUIRE(acq.size() >= 5);
   CHECK(acq[0] == std::pair<sim::Time, ThreadId>{L, 0});
   CHECK(acq[1] == std::pair<sim::Time, ThreadId>{L + I + 2 * L, 1});
@@ -43,11 +39,11 @@ TEST_CASE("two CPU-bound threads hand the GIL over every interval plus three wak
   CHECK(acq[4] == std::pair<sim::Time, ThreadId>{L + 4 * (I + 3 * L) - L, 0});
   // Every forced switch was requested, and each request produced exactly one switch; the
   // other two switches are A's first acquisition and B's when A finishes.
-  CHECK(r.gil.drop_requests == r.gil.forced_switches);
-  CHECK(r.gil.switches == r.gil.drop_requests + 2);
+  CHECK(run.result.gil.drop_requests == run.result.gil.forced_switches);
+  CHECK(run.result.gil.switches == run.result.gil.drop_requests + 2);
   // The work is done once, serially, plus the hand-off gaps: no speedup.
-  CHECK(r.speedup() < 1.0);
-  CHECK(r.speedup() > 0.98);
+  CHECK(run.result.speedup() < 1.0);
+  CHECK(run.result.speedup() > 0.98);
 }
 
 TEST_CASE("without forced switching the holder re-takes the GIL it just dropped",
@@ -57,18 +53,14 @@ TEST_CASE("without forced switching the holder re-takes the GIL it just dropped"
   Scenario s = exact_scenario("3.11", 2, L);
   s.gil.force_switching = false;
   s.groups.push_back(group("cpu", 2, {step(StepKind::Cpu, 20 * kMillisecond)}));
-  sim::Simulator sim(1);
-  World world(sim, s);
-  GilTimeline timeline;
-  world.observe(timeline);
-  const RunResult r = world.run();
-  const auto acq = timeline.acquisitions();
+  ObservedRun run(s);
+  const auto acq = run.timeline.acquisitions();
   REQUIRE(acq.size() >= 2);
   for (std::size_t i = 0; i + 1 < acq.size(); ++i) CHECK(acq[i].second == 0);
   CHECK(acq.back().second == 1);
-  CHECK(world.thread(1).finish_time() - world.thread(0).finish_time() > 19 * kMillisecond);
-  CHECK(r.gil.drop_requests >= 3);
-  CHECK(r.gil.switches == 2);
+  CHECK(run.world.thread(1).finish_time() - run.world.thread(0).finish_time() > 19 * kMillisecond);
+  CHECK(run.result.gil.drop_requests >= 3);
+  CHECK(run.result.gil.switches == 2);
 }
 
 TEST_CASE("an I/O thread next to a CPU thread gets the GIL back one interval plus 3L later",
@@ -130,12 +122,8 @@ TEST_CASE("a long C call is never interrupted: the waiter waits for all of it",
       group("caller", 1,
             {step(StepKind::CCall, 300 * kMillisecond), step(StepKind::Cpu, 1 * kMillisecond)}));
   s.groups.push_back(group("waiter", 1, {step(StepKind::Cpu, 1 * kMillisecond)}));
-  sim::Simulator sim(1);
-  World world(sim, s);
-  GilTimeline timeline;
-  world.observe(timeline);
-  world.run();
-  const auto acq = timeline.acquisitions();
+  ObservedRun run(s);
+  const auto acq = run.timeline.acquisitions();
   REQUIRE(acq.size() >= 2);
   CHECK(acq[0] == std::pair<sim::Time, ThreadId>{L, 0});
   CHECK(acq[1] == std::pair<sim::Time, ThreadId>{L + 300 * kMillisecond + L, 1});
@@ -146,18 +134,14 @@ TEST_CASE("the holder notices a drop request within the check gap", "[models][gi
   Scenario s = exact_scenario("3.11", 2, L);
   s.gil.check_gap = 1 * kMillisecond;
   s.groups.push_back(group("cpu", 2, {step(StepKind::Cpu, 200 * kMillisecond)}));
-  sim::Simulator sim(7);
-  World world(sim, s);
-  GilTimeline timeline;
-  world.observe(timeline);
-  world.run();
+  ObservedRun run(s, 7);
   bool some_late = false;
-  const auto& ch = timeline.changes;
+  const auto& ch = run.timeline.changes;
   for (std::size_t i = 1; i + 1 < ch.size(); ++i) {
     // A release followed by the next acquisition: the gap is the waiter's wake-up, L.
     if (!ch[i].acquired && ch[i + 1].acquired) CHECK(ch[i + 1].at - ch[i].at == L);
   }
-  const auto acq = timeline.acquisitions();
+  const auto acq = run.timeline.acquisitions();
   // Runs between acquisitions, leaving out the last (the survivor after the other finished).
   for (std::size_t i = 2; i + 1 < acq.size(); ++i) {
     const sim::Time run = acq[i].first - acq[i - 1].first;
@@ -174,12 +158,8 @@ TEST_CASE("with three CPU-bound threads the futex queue hands the GIL to the lon
   // (its wait began after the last switch, so only its timeout finds switch_number unchanged);
   // it has just re-queued, so FIFO wakes the third thread: the threads take turns.
   const Scenario s = three_cpu_threads(0);
-  sim::Simulator sim(1);
-  World world(sim, s);
-  GilTimeline timeline;
-  world.observe(timeline);
-  world.run();
-  const auto acq = timeline.acquisitions();
+  ObservedRun run(s);
+  const auto acq = run.timeline.acquisitions();
   REQUIRE(acq.size() >= 12);
   for (std::size_t i = 0; i < 12; ++i) CHECK(acq[i].second == ThreadId(i % 3));
 }
@@ -190,14 +170,10 @@ TEST_CASE("when the poster of a drop request always takes the signal, the third 
   // The two threads that alternate are always the posters; the third only runs once one of them
   // has finished.
   const Scenario s = three_cpu_threads(1);
-  sim::Simulator sim(1);
-  World world(sim, s);
-  GilTimeline timeline;
-  world.observe(timeline);
-  world.run();
-  const auto acq = timeline.acquisitions();
+  ObservedRun run(s);
+  const auto acq = run.timeline.acquisitions();
   const sim::Time first_exit =
-      std::min(world.thread(0).finish_time(), world.thread(1).finish_time());
+      std::min(run.world.thread(0).finish_time(), run.world.thread(1).finish_time());
   REQUIRE(acq.size() >= 10);
   for (const auto& [at, thread] : acq) {
     if (thread == 2) CHECK(at >= first_exit);

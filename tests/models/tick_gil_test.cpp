@@ -31,33 +31,30 @@ TEST_CASE("on two cores the releaser always wins the tick GIL battle when wake-u
   // (releases every 4 us of bytecode after its 5 us call). So every 25 us, A does 20 us of work
   // and 5 us of system call, and B never wins: A finishes its 10 ms in 12.5 ms, then B runs.
   const Scenario s = battle(2, 2, 10 * kMillisecond);
-  sim::Simulator sim(1);
-  World world(sim, s);
-  GilTimeline timeline;
-  world.observe(timeline);
-  const RunResult r = world.run();
-  const auto acq = timeline.acquisitions();
+  ObservedRun run(s);
+  const auto acq = run.timeline.acquisitions();
   // B's only acquisition is after A's final release.
   ThreadId first_b = 0;
   for (const auto& [at, t] : acq) {
     if (t == 1) {
       first_b = t;
-      CHECK(at >= world.thread(0).finish_time());
+      CHECK(at >= run.world.thread(0).finish_time());
       break;
     }
   }
   CHECK(first_b == 1);
-  CHECK(r.gil.switches == 2);
-  CHECK(world.thread(0).finish_time() == Approx(double(L + 12500 * kMicrosecond)).epsilon(0.002));
+  CHECK(run.result.gil.switches == 2);
+  CHECK(run.world.thread(0).finish_time() ==
+        Approx(double(L + 12500 * kMicrosecond)).epsilon(0.002));
   // One real wake-up per 25 us while both were alive, each wasted; and since B stays
   // registered on the lock, every one of A's five releases per cycle calls futex_wake.
-  CHECK(double(r.gil.waiters_woken) == Approx(12500.0 / 25).epsilon(0.02));
-  CHECK(r.gil.failed_acquisitions + 1 >= r.gil.waiters_woken - 1);
-  CHECK(double(r.gil.wake_syscalls) == Approx(5 * 12500.0 / 25).epsilon(0.02));
+  CHECK(double(run.result.gil.waiters_woken) == Approx(12500.0 / 25).epsilon(0.02));
+  CHECK(run.result.gil.failed_acquisitions + 1 >= run.result.gil.waiters_woken - 1);
+  CHECK(double(run.result.gil.wake_syscalls) == Approx(5 * 12500.0 / 25).epsilon(0.02));
   // Slower than sequential, and more than one core's worth of CPU in use.
-  CHECK(r.speedup() < 0.92);
-  CHECK(r.cpu_utilization() > 0.5);
-  const TimeSplit& split = r.groups[0].split;
+  CHECK(run.result.speedup() < 0.92);
+  CHECK(run.result.cpu_utilization() > 0.5);
+  const TimeSplit& split = run.result.groups[0].split;
   CHECK(split[std::size_t(TimeCat::Sys)] > 4 * kMillisecond);
 }
 
@@ -80,15 +77,11 @@ TEST_CASE("on one core wake-up preemption at the release makes the old GIL alter
   Scenario s = battle(1, 2, 100 * kMillisecond);
   s.os.wakeup_granularity = 1 * kMillisecond;
   s.os.timeslice = 4 * kMillisecond;
-  sim::Simulator sim(1);
-  World world(sim, s);
-  GilTimeline timeline;
-  world.observe(timeline);
-  const RunResult r = world.run();
-  CHECK(r.gil.switches > 20);
-  const sim::Time gap = world.thread(1).finish_time() - world.thread(0).finish_time();
+  ObservedRun run(s);
+  CHECK(run.result.gil.switches > 20);
+  const sim::Time gap = run.world.thread(1).finish_time() - run.world.thread(0).finish_time();
   CHECK(std::abs(double(gap)) < 10.0 * double(kMillisecond));
-  CHECK(r.preemptions > 20);
+  CHECK(run.result.preemptions > 20);
 }
 
 TEST_CASE("an I/O thread under the old GIL is woken by the next release", "[models][gil][tick]") {
