@@ -45,21 +45,27 @@ double squared(double simulated, double measured) {
 
 }  // namespace
 
-HandoffStats simulated_handoff_order(const models::Scenario& base, int threads, double seconds,
-                                     int replicas) {
+models::Scenario spinning_threads(const models::Scenario& base, const std::string& name,
+                                  int threads, double each_s) {
   models::Scenario s = base;
-  s.name = "handoff-order";
+  s.name = name;
   s.stop.reset();
   s.groups.clear();
   models::ThreadGroup g;
   g.name = "spin";
   g.count = threads;
-  // Only one thread runs Python at a time: each gets about 1/threads of the span.
   models::Step spin;
   spin.kind = models::StepKind::Cpu;
-  spin.duration = sim::Dist::constant(sim::Time(std::llround(seconds / threads * 1e9)));
+  spin.duration = sim::Dist::constant(sim::Time(std::llround(each_s * 1e9)));
   g.program.push_back(spin);
   s.groups.push_back(g);
+  return s;
+}
+
+HandoffStats simulated_handoff_order(const models::Scenario& base, int threads, double seconds,
+                                     int replicas) {
+  // Only one thread runs Python at a time: each gets about 1/threads of the span.
+  const models::Scenario s = spinning_threads(base, "handoff-order", threads, seconds / threads);
   HandoffStats sum;
   sum.after_back = sum.after_other = 0;
   for (int k = 0; k < replicas; ++k) {

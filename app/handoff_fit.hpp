@@ -41,6 +41,11 @@ struct RequesterFit {
   double error = 0;                     ///< the least sum of squared differences
 };
 
+/// `base` with its thread groups replaced by `threads` CPU-bound threads of `each_s` of work
+/// each (the machine, OS and GIL stay).
+models::Scenario spinning_threads(const models::Scenario& base, const std::string& name,
+                                  int threads, double each_s);
+
 /// The hand-off order in a simulation of `base` (its thread groups replaced by `threads`
 /// CPU-bound threads running for about `seconds`), averaged over `replicas` runs.
 HandoffStats simulated_handoff_order(const models::Scenario& base, int threads, double seconds,

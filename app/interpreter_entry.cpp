@@ -26,23 +26,48 @@ double check_gap_s(const std::string& version, double spin_per_s) {
   return minor <= 9 ? 1 / (2 * spin_per_s) : 1 / spin_per_s;
 }
 
+namespace {
+
+/// The tick GIL's measured costs (seconds); a negative empty wake-up cost: not measured.
+struct TickCosts {
+  double tick = 0, wake = 0, empty_wake = -1;
+};
+
+TickCosts tick_costs(const YAML::Node& m) {
+  TickCosts c;
+  c.tick = 1 / (2 * num(m["kernels"]["spin_per_s"], 1e7));
+  c.wake = num(m["release_s"]["wake_cost"], 5e-6);
+  const YAML::Node empty = m["release_s"]["empty_wake_cost"];
+  if (empty && empty.IsScalar() && empty.Scalar() != "null") c.empty_wake = num(empty, 1e-6);
+  return c;
+}
+
+/// A uniform distribution over half to one and a half times `mean_s`.
+sim::Dist around(double mean_s) {
+  return sim::Dist::uniform(sim::Time(std::llround(mean_s / 2 * 1e9)),
+                            sim::Time(std::llround(1.5 * mean_s * 1e9)));
+}
+
+std::string around_text(double mean_s) {
+  return "{uniform: {min: " + us(mean_s / 2) + ", max: " + us(1.5 * mean_s) + "}}";
+}
+
+}  // namespace
+
 /// This interpreter's entry for the profile's `interpreters:` map (flow YAML), from the loop
 /// rate of the replayer (the tick GIL counts two ticks per iteration of its loop) and the
-/// fitted hand-off order.
-std::string entry_for(const YAML::Node& m, const RequesterFit* requester) {
+/// fitted hand-off order or contention cost.
+std::string entry_for(const YAML::Node& m, const RequesterFit* requester,
+                      const ContentionFit* contention) {
   const std::string version = m["python"]["version"].Scalar();
   const double spin = num(m["kernels"]["spin_per_s"], 1e7);
   if (!version.empty() && version.back() == 't') return "{}";
   if (tick_gil_version(version)) {
-    const double wake = num(m["release_s"]["wake_cost"], 5e-6);
-    std::string entry = "{tick_cost: " + us(1 / (2 * spin)) +
-                        ", release_syscall: {uniform: {min: " + us(wake / 2) +
-                        ", max: " + us(1.5 * wake) + "}}";
-    const YAML::Node empty = m["release_s"]["empty_wake_cost"];
-    if (empty && empty.IsScalar() && empty.Scalar() != "null") {
-      const double e = num(empty, 1e-6);
-      entry +=
-          ", empty_wake_syscall: {uniform: {min: " + us(e / 2) + ", max: " + us(1.5 * e) + "}}";
+    const TickCosts c = tick_costs(m);
+    std::string entry = "{tick_cost: " + us(c.tick) + ", release_syscall: " + around_text(c.wake);
+    if (c.empty_wake >= 0) entry += ", empty_wake_syscall: " + around_text(c.empty_wake);
+    if (contention != nullptr && contention->cost_s > 0) {
+      entry += ", contended_release: " + around_text(contention->cost_s);
     }
     return entry + "}";
   }
@@ -55,6 +80,19 @@ std::string entry_for(const YAML::Node& m, const RequesterFit* requester) {
     }
   }
   return entry + "}";
+}
+
+std::optional<ContentionFit> fit_contention(const YAML::Node& m, models::Scenario host) {
+  const std::string version = m["python"]["version"].Scalar();
+  const auto gil = models::gil_defaults(version);
+  const std::vector<TickSlowdown> measured = tick_slowdowns(m);
+  if (!gil || gil->kind != models::GilKind::Tick || measured.empty()) return {};
+  const TickCosts c = tick_costs(m);
+  host.gil = *gil;
+  host.gil.tick_cost = sim::Time(std::llround(c.tick * 1e9));
+  host.gil.release_syscall = around(c.wake);
+  if (c.empty_wake >= 0) host.gil.empty_wake_syscall = around(c.empty_wake);
+  return fit_contended_release(host, measured);
 }
 
 /// The measured hand-off orders (3 or more threads).
@@ -109,10 +147,23 @@ bool tick_gil_version(const std::string& version) {
 std::string interpreter_entry(const YAML::Node& measured, const models::Scenario& host) {
   const std::vector<HandoffOrder> orders = handoff_orders(measured);
   const std::optional<RequesterFit> f = fit_requester(measured, orders, host);
+  const std::optional<ContentionFit> c = fit_contention(measured, host);
   // Newer than the profile's `calibration` section, which records the host's calibration.
   const std::string when = "  # calibrated " + today();
-  if (!f) return entry_for(measured, nullptr) + when;
-  return entry_for(measured, &*f) + when + ": " + fit_comment(*f, orders) +
+  if (c) {
+    std::vector<double> m;
+    std::string points;
+    for (const TickSlowdown& t : tick_slowdowns(measured)) {
+      m.push_back(t.slowdown);
+      points += (points.empty() ? "" : ", ") + std::to_string(t.threads) + "/" +
+                std::to_string(t.check_interval);
+    }
+    return entry_for(measured, nullptr, &*c) + when + ": slowdown against one thread (threads/" +
+           "check interval " + points + "), measured " + list(m, 1) + ", simulated " +
+           list(c->simulated, 1);
+  }
+  if (!f) return entry_for(measured, nullptr, nullptr) + when;
+  return entry_for(measured, &*f, nullptr) + when + ": " + fit_comment(*f, orders) +
          (f->requester_persistence > 0 ? "; persistence from the shares after a hand-off back "
                                          "and after another"
                                        : "");

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "app/contention_fit.hpp"
 #include "app/handoff_fit.hpp"
 #include "models/scenario.hpp"
 
@@ -15,8 +16,9 @@ namespace gilsim::app {
 
 /// Bytecode work between two eval-breaker check points of the replayer's loop.
 double check_gap_s(const std::string& version, double spin_per_s);
-/// The entry (flow YAML), with the fitted hand-off order when there is one.
-std::string entry_for(const YAML::Node& measured, const RequesterFit* requester);
+/// The entry (flow YAML), with the fitted hand-off order or contention cost when there is one.
+std::string entry_for(const YAML::Node& measured, const RequesterFit* requester,
+                      const ContentionFit* contention);
 /// The measured hand-off orders (3 or more threads).
 std::vector<HandoffOrder> handoff_orders(const YAML::Node& measured);
 /// The hand-off order fit on `host` (its machine and os); none for the tick GIL, free-threaded
@@ -24,5 +26,9 @@ std::vector<HandoffOrder> handoff_orders(const YAML::Node& measured);
 std::optional<RequesterFit> fit_requester(const YAML::Node& measured,
                                           const std::vector<HandoffOrder>& orders,
                                           models::Scenario host);
+
+/// The tick GIL's contention cost fit on `host` (its machine and os); none for other GILs or a
+/// measurement without `tick_contention`.
+std::optional<ContentionFit> fit_contention(const YAML::Node& measured, models::Scenario host);
 
 }  // namespace gilsim::app

@@ -111,6 +111,7 @@ std::string profile_yaml(const YAML::Node& m, const std::string& python_path,
       sim::Dist::lognormal(sim::Time(std::llround(wake_median * 1e9)), wake_sigma);
   host.os.timer_slack = sim::Dist::constant(sim::Time(std::llround(slack * 1e9)));
   const std::optional<RequesterFit> requester = fit_requester(m, orders, host);
+  const std::optional<ContentionFit> contention = fit_contention(m, host);
   const YAML::Node k = m["kernels"];
   std::string y;
   y += "# gilsim calibration profile, written by `gilsim calibrate`.\n";
@@ -141,7 +142,8 @@ std::string profile_yaml(const YAML::Node& m, const std::string& python_path,
       y += "  \"" + it->first.Scalar() + "\": " + e.c_str() + "\n";
     }
   }
-  y += "  \"" + version + "\": " + entry_for(m, requester ? &*requester : nullptr) + "\n";
+  y += "  \"" + version + "\": " +
+       entry_for(m, requester ? &*requester : nullptr, contention ? &*contention : nullptr) + "\n";
   y += "calibration:\n";
   y += "  python: " + JsonWriter().value(python_path).str();
   y.pop_back();
@@ -212,6 +214,7 @@ std::string profile_yaml(const YAML::Node& m, const std::string& python_path,
   }
   y += "      residuals_us: " + list(runs.residuals, 1e6) + "\n";
   y += "      rms_us: " + round3(runs.rms * 1e6) + "\n";
+  if (contention) y += contention_fit_yaml(m, *contention);
   if (requester) {
     std::vector<double> threads, intervals, measured, after_back, after_other, simulated,
         sim_after_back, sim_after_other;

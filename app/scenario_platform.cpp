@@ -10,15 +10,15 @@ namespace gilsim::app {
 namespace {
 
 const std::vector<std::string> kMachineKeys = {"cores", "threads_per_core", "smt_throughput"};
-const std::vector<std::string> kOsKeys = {"timeslice",          "wakeup_latency",
-                                          "context_switch",     "wakeup_preemption",
-                                          "wakeup_granularity", "sleeper_credit",
-                                          "timer_slack"};
+const std::vector<std::string> kOsKeys = {
+    "timeslice",          "wakeup_latency", "context_switch", "wakeup_preemption",
+    "wakeup_granularity", "sleeper_credit", "timer_slack"};
 const std::vector<std::string> kCommonGilKeys = {"version", "waiter_choice"};
 const std::vector<std::string> kSwitchKeys = {"switch_interval", "check_gap", "force_switching",
                                               "requester_wins", "requester_persistence"};
-const std::vector<std::string> kTickKeys = {"check_interval", "tick_cost", "release_syscall",
-                                            "failed_acquire", "empty_wake_syscall"};
+const std::vector<std::string> kTickKeys = {"check_interval",     "tick_cost",
+                                            "release_syscall",    "failed_acquire",
+                                            "empty_wake_syscall", "contended_release"};
 const std::vector<std::string> kNoGilKeys = {"bytecode_overhead"};
 
 std::vector<std::string> concat(std::initializer_list<std::vector<std::string>> lists) {
@@ -166,6 +166,7 @@ void read_interpreter(FieldReader& r, const YAML::Node& node, models::GilSpec& g
     dist("release_syscall", gil.release_syscall);
     dist("failed_acquire", gil.failed_acquire);
     dist("empty_wake_syscall", gil.empty_wake_syscall);
+    dist("contended_release", gil.contended_release);
   } else if (node["bytecode_overhead"]) {
     if (auto v = r.number(node["bytecode_overhead"], p + "bytecode_overhead", 0.0, 10.0)) {
       gil.bytecode_overhead = *v;

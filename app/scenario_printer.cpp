@@ -100,6 +100,7 @@ std::string resolved_yaml(const models::Scenario& s) {
       out += "  release_syscall: " + dist_text(s.gil.release_syscall) + "\n";
       out += "  failed_acquire: " + dist_text(s.gil.failed_acquire) + "\n";
       out += "  empty_wake_syscall: " + dist_text(s.gil.empty_wake_syscall) + "\n";
+      out += "  contended_release: " + dist_text(s.gil.contended_release) + "\n";
       break;
     case models::GilKind::None:
       out += "  bytecode_overhead: " + format_double(s.gil.bytecode_overhead) + "\n";

@@ -7,7 +7,8 @@ Measured: the work kernels' rates (a steady loop, and a short burst right after 
 GIL hand-offs between CPU-bound threads (the gap, and how long each holder runs) for 2, 4 and 8
 threads; thread wake-up latency through a lock, and what a release costs when it wakes a
 sleeper or nobody; sleep overshoot for several durations; thread
-start cost; and the effective parallelism of the logical CPUs (N busy processes against one).
+start cost; on the tick GIL (2.x), the slowdown of 2, 4 and 8 threads at check intervals 200,
+500 and 1000; and the effective parallelism of the logical CPUs (N busy processes against one).
 Standard library only; CPython 2.7 and 3.6+."""
 from __future__ import division, print_function
 
@@ -347,6 +348,44 @@ def parallelism(max_procs, work_s, rounds):
     return out
 
 
+def tick_contention(work_s, reps, threads=(2, 4, 8), intervals=(200, 500, 1000)):
+    """Interpreters with the tick GIL (sys.setcheckinterval, no sys.setswitchinterval): N
+    threads sharing work_s of the loop at several check intervals, each run against the same
+    work done by one thread just before it (the CPU's speed drifts on shared machines, so only
+    side-by-side ratios are kept). The default check interval, 100, is left out: the
+    validation suite checks it."""
+    n_iter = int(common.measure_spin_rate() * work_s)
+
+    def elapsed(n):
+        threads_ = [threading.Thread(target=common.spin, args=(n_iter // n,))
+                    for _ in common.RANGE(n)]
+        t0 = now()
+        for t in threads_:
+            t.start()
+        for t in threads_:
+            t.join()
+        return now() - t0
+
+    ratios = {}
+    try:
+        for _ in common.RANGE(reps):
+            for n in threads:
+                for interval in intervals:
+                    sys.setcheckinterval(100)
+                    solo = elapsed(1)
+                    sys.setcheckinterval(interval)
+                    ratios.setdefault((n, interval), []).append(elapsed(n) / solo)
+    finally:
+        sys.setcheckinterval(100)
+    points = []
+    for n in threads:
+        for interval in intervals:
+            v = sorted(ratios[(n, interval)])
+            points.append({"threads": n, "check_interval": interval,
+                           "slowdown": v[len(v) // 2], "values": v})
+    return {"work_s": work_s, "reps": reps, "points": points}
+
+
 def main(argv):
     quick = "--quick" in argv
     from replay import set_parent_death_signal
@@ -392,6 +431,8 @@ def main(argv):
                 entry = {"threads": n, "interval_s": interval, "seconds": secs}
                 entry.update(order)
                 result["handoff_order"].append(entry)
+    if hasattr(sys, "setcheckinterval") and not hasattr(sys, "setswitchinterval"):
+        result["tick_contention"] = tick_contention(0.1 if quick else 0.2, 3 if quick else 7)
     result["parallelism"] = parallelism(result["logical_cpus"] + 1, 0.3 if quick else 0.5,
                                         1 if quick else 3)
     json.dump(result, sys.stdout)

@@ -59,6 +59,12 @@ struct GilSpec {
   /// Holder's cost of a release while a waiter is registered on the lock but none is asleep
   /// (glibc's sem_post still calls futex_wake, which finds nobody to wake).
   sim::Dist empty_wake_syscall = sim::Dist::uniform(500, 1500);
+  /// Holder's extra cost of a check-point release while another thread is in the lock's slow
+  /// path on a CPU (woken and running, or failing in the kernel), paid before the release with
+  /// the lock still held: the lock's cache line and futex hash bucket are contended, and the
+  /// wake-ups' interrupts land on busy CPUs. Zero by default; `gilsim calibrate` fits it for
+  /// 2.x interpreters from their slowdown at check intervals 200 to 1000.
+  sim::Dist contended_release = sim::Dist::constant(0);
   // Free-threaded.
   double bytecode_overhead = 0.06;  ///< slowdown of bytecode against a GIL build (PEP 703: 6%)
 };

@@ -61,6 +61,11 @@ void TickGil::on_running(ThreadId t) {
 
 void TickGil::on_sys_done(ThreadId t) {
   Waiter& w = waiters_[t];
+  if (w.phase == Phase::Contended) {
+    w.phase = Phase::Idle;
+    if (release_and_retake(t)) host_.done(t);
+    return;
+  }
   if (w.phase == Phase::FailCost) {
     if (!locked_) {  // released meanwhile: the futex wait returns at once and the retry wins
       acquire(t);
@@ -107,7 +112,26 @@ bool TickGil::release(ThreadId t) {
   return false;
 }
 
+bool TickGil::contended(ThreadId holder) const {
+  for (ThreadId o = 0; o < ThreadId(waiters_.size()); ++o) {
+    if (o == holder) continue;
+    const Phase p = waiters_[o].phase;
+    if (p == Phase::FailCost || (p == Phase::Woken && host_.is_running(o))) return true;
+  }
+  return false;
+}
+
 bool TickGil::check_point(ThreadId t) {
+  const sim::Dist& cost = spec_.contended_release;
+  if (!(cost.is_constant() && cost.sample(rng_) == 0) && contended(t)) {
+    waiters_[t].phase = Phase::Contended;  // the holder is not registered on the lock
+    host_.run_sys(t, cost.sample(host_.rng(t)));
+    return false;
+  }
+  return release_and_retake(t);
+}
+
+bool TickGil::release_and_retake(ThreadId t) {
   waiters_[t].retake = true;
   if (!release(t)) return false;
   waiters_[t].retake = false;

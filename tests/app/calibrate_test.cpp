@@ -9,6 +9,8 @@
 #include <string>
 
 #include "app/calibrate.hpp"
+#include "app/interpreter_entry.hpp"
+#include "app/profile_writer.hpp"
 #include "app/scenario_loader.hpp"
 #include "cli.hpp"
 
@@ -98,6 +100,39 @@ TEST_CASE("a profile written from measurements is accepted by the scenario loade
   CHECK(loaded.scenario.gil.requester_persistence <= 0.8);
   CHECK(loaded.scenario.machine.cores == 2);
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a tick-GIL interpreter's entry carries the fitted contention cost", "[app][calibrate]") {
+  // On this simulated host, 4 threads at check interval 200 are about twice as slow as one:
+  // far more than the model gives without a contention cost (about 1.2).
+  const YAML::Node m = YAML::Load(R"({
+    python: {version: "2.7", full_version: "2.7.18"}, logical_cpus: 2,
+    kernels: {spin_per_s: 5.0e7},
+    release_s: {wake_cost: 6.0e-6, empty_wake_cost: 2.5e-7},
+    tick_contention: {work_s: 0.05, points: [
+      {threads: 2, check_interval: 200, slowdown: 1.3},
+      {threads: 4, check_interval: 200, slowdown: 2.0}]}})");
+  models::Scenario host;
+  host.machine.cores = 2;
+  host.os.wakeup_latency = sim::Dist::lognormal(40 * sim::kMicrosecond, 0.9);
+  host.os.context_switch = 1700;
+  const std::string entry = app::interpreter_entry(m, host);
+  INFO(entry);
+  CHECK(entry.rfind("{tick_cost: 10ns, release_syscall: {uniform: {min: 3us, max: 9us}}, "
+                    "empty_wake_syscall: {uniform: {min: 125ns, max: 375ns}}, "
+                    "contended_release: {uniform: {min: ",
+                    0) == 0);
+  CHECK(entry.find("(threads/check interval 2/200, 4/200), measured [1.3, 2]") !=
+        std::string::npos);
+  const auto fit = app::fit_contention(m, host);
+  REQUIRE(fit);
+  CHECK(fit->cost_s >= 1e-6);
+  CHECK(fit->simulated[1] == Approx(2.0).epsilon(0.15));
+  // Switch-interval interpreters have no such fit.
+  CHECK_FALSE(app::fit_contention(YAML::Load("{python: {version: \"3.11\"}, tick_contention: "
+                                             "{points: [{threads: 2, check_interval: 200, "
+                                             "slowdown: 1.3}]}}"),
+                                  host));
 }
 
 TEST_CASE("two CPUs doing one CPU's worth with no hyperthreads reported is flagged as disturbed",

@@ -42,5 +42,34 @@ class WakeLatencyTest(unittest.TestCase):
         self.assertEqual(len(calibrate.wake_latencies(5)), 5)
 
 
+class TickContentionTest(unittest.TestCase):
+    """The probe runs on 2.x; here sys.setcheckinterval is a stand-in that records its calls."""
+
+    def setUp(self):
+        self.calls = []
+        self.had = hasattr(sys, "setcheckinterval")
+        self.saved = getattr(sys, "setcheckinterval", None)
+        sys.setcheckinterval = self.calls.append
+
+    def tearDown(self):
+        if self.had:
+            sys.setcheckinterval = self.saved
+        else:
+            del sys.setcheckinterval
+
+    def test_every_thread_count_and_interval_gets_a_median_of_side_by_side_ratios(self):
+        r = calibrate.tick_contention(0.002, 3, threads=(2, 3), intervals=(200, 1000))
+        self.assertEqual([(p["threads"], p["check_interval"]) for p in r["points"]],
+                         [(2, 200), (2, 1000), (3, 200), (3, 1000)])
+        for p in r["points"]:
+            self.assertEqual(len(p["values"]), 3)
+            self.assertEqual(p["slowdown"], sorted(p["values"])[1])
+            self.assertTrue(p["slowdown"] > 0)
+        # Each threaded run is preceded by a solo run at the default interval, and the
+        # default is restored at the end.
+        self.assertEqual(self.calls[:4], [100, 200, 100, 1000])
+        self.assertEqual(self.calls[-1], 100)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -58,6 +58,37 @@ TEST_CASE("on two cores the releaser always wins the tick GIL battle when wake-u
   CHECK(split[std::size_t(TimeCat::Sys)] > 4 * kMillisecond);
 }
 
+TEST_CASE("a contended release costs the holder time only while a waiter is in the slow path",
+          "[models][gil][tick]") {
+  // The battle above, with contended_release C = 1 us. In each 25 us cycle that starts at a
+  // release r waking B, B fails from r+20 to r+23 us; A's check point at r+21 finds it there
+  // and pays C with the lock held, so the cycle's later check points slip by 1 us and the
+  // next one that finds B asleep is at r+26. Every cycle is 26 us for 20 us of work.
+  Scenario s = battle(2, 2, 10 * kMillisecond);
+  s.gil.contended_release = sim::Dist::constant(kMicrosecond);
+  ObservedRun run(s);
+  CHECK(run.world.thread(0).finish_time() ==
+        Approx(double(L + 13000 * kMicrosecond)).epsilon(0.002));
+  CHECK(run.result.gil.switches == 2);
+  // Alone, a thread never finds anyone in the slow path.
+  Scenario alone = battle(2, 1, 10 * kMillisecond);
+  alone.gil.contended_release = sim::Dist::constant(10 * kMicrosecond);
+  CHECK(ObservedRun(alone).result.makespan == L + 10 * kMillisecond);  // L: its first start
+}
+
+TEST_CASE("a contended release slows more threads more than two", "[models][gil][tick]") {
+  const auto slowdown = [](int threads, sim::Time cost) {
+    Scenario s = battle(2, threads, 20 * kMillisecond / threads);
+    s.gil.contended_release = sim::Dist::constant(cost);
+    return 1 / ObservedRun(s).result.speedup();
+  };
+  const double two = slowdown(2, 2 * kMicrosecond) / slowdown(2, 0);
+  const double four = slowdown(4, 2 * kMicrosecond) / slowdown(4, 0);
+  CHECK(two >= 1.0);
+  CHECK(four > two);
+  CHECK(four > 1.1);
+}
+
 TEST_CASE("a waiter that wakes faster than the releaser's system call wins the tick GIL",
           "[models][gil][tick]") {
   // With a 2 us wake-up, B arrives while A is still inside its 5 us release call: the lock is
