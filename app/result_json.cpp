@@ -58,6 +58,7 @@ std::string result_json(const models::Scenario& s, const models::RunResult& r) {
   j.key("failed_acquisitions").value(r.gil.failed_acquisitions);
   j.key("wake_syscalls").value(r.gil.wake_syscalls);
   j.key("waiters_woken").value(r.gil.waiters_woken);
+  j.key("contended_releases").value(r.gil.contended_releases);
   j.key("wait_s");
   percentiles(j, r.gil_wait);
   j.end_object();

@@ -64,6 +64,9 @@ std::string summary_text(const models::Scenario& s, const models::RunResult& r,
     out += ", " + std::to_string(r.gil.failed_acquisitions) + " failed wake-ups, " +
            std::to_string(r.gil.wake_syscalls) + " wake system calls (" +
            std::to_string(r.gil.waiters_woken) + " woke a waiter)";
+    if (r.gil.contended_releases > 0) {
+      out += ", " + std::to_string(r.gil.contended_releases) + " contended releases";
+    }
   }
   if (r.gil_wait.count() > 0) {
     out += "; wait to acquire p50 " + human_duration(double(r.gil_wait.quantile(0.5))) + ", p90 " +

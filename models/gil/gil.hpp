@@ -77,6 +77,7 @@ struct GilStats {
   std::uint64_t failed_acquisitions = 0;  ///< tick GIL: woken waiters that lost the race
   std::uint64_t wake_syscalls = 0;        ///< tick GIL: releases that made a futex_wake call
   std::uint64_t waiters_woken = 0;        ///< tick GIL: ... and woke a sleeping waiter
+  std::uint64_t contended_releases = 0;   ///< tick GIL: releases that paid contended_release
 };
 
 /// The narrow way back from a policy into the simulated world (easy to fake in tests).

@@ -9,7 +9,8 @@ TickGil::TickGil(const GilSpec& spec, GilHost& host, int threads)
       host_(host),
       rng_(host.sim().stream("gil")),
       sleepers_(spec.waiter_choice, threads),
-      waiters_(std::size_t(threads)) {}
+      waiters_(std::size_t(threads)),
+      contention_costs_(spec.contended_release != sim::Dist::constant(0)) {}
 
 void TickGil::set_phase(ThreadId t, Phase phase) {
   Waiter& w = waiters_[t];
@@ -122,10 +123,10 @@ bool TickGil::contended(ThreadId holder) const {
 }
 
 bool TickGil::check_point(ThreadId t) {
-  const sim::Dist& cost = spec_.contended_release;
-  if (!(cost.is_constant() && cost.sample(rng_) == 0) && contended(t)) {
+  if (contention_costs_ && contended(t)) {
+    ++stats_.contended_releases;
     waiters_[t].phase = Phase::Contended;  // the holder is not registered on the lock
-    host_.run_sys(t, cost.sample(host_.rng(t)));
+    host_.run_sys(t, spec_.contended_release.sample(host_.rng(t)));
     return false;
   }
   return release_and_retake(t);

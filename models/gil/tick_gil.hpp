@@ -73,6 +73,7 @@ class TickGil final : public GilPolicy {
   WaiterSet sleepers_;
   std::vector<Waiter> waiters_;
   int registered_ = 0;
+  bool contention_costs_;  // contended_release is not a constant 0
   GilStats stats_;
 };
 

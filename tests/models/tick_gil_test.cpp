@@ -70,6 +70,8 @@ TEST_CASE("a contended release costs the holder time only while a waiter is in t
   CHECK(run.world.thread(0).finish_time() ==
         Approx(double(L + 13000 * kMicrosecond)).epsilon(0.002));
   CHECK(run.result.gil.switches == 2);
+  // One contended release per cycle: 10 ms of A's work at 20 us of it per cycle.
+  CHECK(double(run.result.gil.contended_releases) == Approx(10000.0 / 20).epsilon(0.01));
   // Alone, a thread never finds anyone in the slow path.
   Scenario alone = battle(2, 1, 10 * kMillisecond);
   alone.gil.contended_release = sim::Dist::constant(10 * kMicrosecond);
