@@ -32,6 +32,11 @@ struct HandoffOrder {
   double interval_s = 0.005;
   double seconds = 2;
   HandoffStats measured;
+  /// Reported, not fitted (NaN where not measured): the share of hand-offs to a thread on the
+  /// old holder's CPU, and the fraction back to the previous holder among those and the others.
+  double same_cpu = std::numeric_limits<double>::quiet_NaN();
+  double back_same_cpu = std::numeric_limits<double>::quiet_NaN();
+  double back_other_cpu = std::numeric_limits<double>::quiet_NaN();
 };
 
 struct RequesterFit {

@@ -108,9 +108,15 @@ std::vector<HandoffOrder> handoff_orders(const YAML::Node& m) {
     h.interval_s = num(o["interval_s"], 0.005);
     h.seconds = num(o["seconds"], 2);
     h.measured.back = num(b);
-    const YAML::Node bb = o["back_after_back"], bo = o["back_after_other"];
-    if (bb && bb.IsScalar() && bb.Scalar() != "null") h.measured.after_back = num(bb);
-    if (bo && bo.IsScalar() && bo.Scalar() != "null") h.measured.after_other = num(bo);
+    const auto optional = [&](const char* key, double& out) {
+      const YAML::Node v = o[key];
+      if (v && v.IsScalar() && v.Scalar() != "null") out = num(v);
+    };
+    optional("back_after_back", h.measured.after_back);
+    optional("back_after_other", h.measured.after_other);
+    optional("same_cpu", h.same_cpu);
+    optional("back_same_cpu", h.back_same_cpu);
+    optional("back_other_cpu", h.back_other_cpu);
     if (h.threads >= 3) out.push_back(h);
   }
   return out;

@@ -245,6 +245,17 @@ std::string profile_yaml(const YAML::Node& m, const std::string& python_path,
     y += "      simulated_after_back: " + list(sim_after_back, 1) + "\n";
     y += "      simulated_after_other: " + list(sim_after_other, 1) + "\n";
     y += "      squared_error: " + round3(requester->error) + "\n";
+    std::vector<double> same, back_same, back_other;
+    for (const HandoffOrder& h : orders) {
+      same.push_back(h.same_cpu);
+      back_same.push_back(h.back_same_cpu);
+      back_other.push_back(h.back_other_cpu);
+    }
+    y += "      # reported, not fitted: hand-offs to a thread on the old holder's CPU, and the "
+         "fraction back among those and among the others\n";
+    y += "      measured_same_cpu: " + list(same, 1) + "\n";
+    y += "      measured_back_same_cpu: " + list(back_same, 1) + "\n";
+    y += "      measured_back_other_cpu: " + list(back_other, 1) + "\n";
   }
   return y;
 }

@@ -5,7 +5,8 @@ interpreter, and prints the measurements as JSON (gilsim calibrate fits and writ
 
 Measured: the work kernels' rates (a steady loop, and a short burst right after a blocking call);
 GIL hand-offs between CPU-bound threads (the gap, and how long each holder runs) for 2, 4 and 8
-threads; thread wake-up latency through a lock, and what a release costs when it wakes a
+threads, and with 3 or more the order of hand-offs (split by whether the new holder runs on the
+old holder's CPU); thread wake-up latency through a lock, and what a release costs when it wakes a
 sleeper or nobody; sleep overshoot for several durations; thread
 start cost; on the tick GIL (2.x), the slowdown of 2, 4 and 8 threads at check intervals 200,
 500 and 1000; and the effective parallelism of the logical CPUs (N busy processes against one).
@@ -249,27 +250,45 @@ def thread_start_costs(samples):
     return out
 
 
+def cpu_probe():
+    """The calling thread's CPU, through a C call that keeps the GIL (ctypes.PyDLL), so that
+    asking does not hand the GIL over; None where unavailable."""
+    try:
+        import ctypes
+        f = ctypes.PyDLL(None).sched_getcpu
+        f.restype = ctypes.c_int
+        f.argtypes = []
+        return f
+    except (ImportError, AttributeError, OSError):
+        return None
+
+
 def handoffs(nthreads, seconds, interval):
     """CPU-bound threads each recording when it holds the GIL: a gap of more than 50 us in a
     thread's own clock is a lost GIL. Returns holder run lengths, hand-off gaps and the
     fraction of hand-offs that went back to the holder before the current one (overall, after
-    one that also went back, after one that did not)."""
+    one that also went back, after one that did not, and split by whether the new holder runs
+    on the old holder's CPU)."""
     if hasattr(sys, "setswitchinterval"):
         sys.setswitchinterval(interval)
     stop = [False]
     go = threading.Event()
     segments = [[] for _ in common.RANGE(nthreads)]
 
+    getcpu = cpu_probe() or (lambda: -1)
+
     def body(mine):
         go.wait()
         start = last = now()
+        cpu = getcpu()
         while not stop[0]:
             t = now()
             if t - last > 50e-6:
-                mine.append((start, last))
+                mine.append((start, last, cpu))
                 start = t
+                cpu = getcpu()
             last = t
-        mine.append((start, last))
+        mine.append((start, last, cpu))
 
     threads = [threading.Thread(target=body, args=(segments[i],)) for i in common.RANGE(nthreads)]
     for t in threads:
@@ -280,34 +299,45 @@ def handoffs(nthreads, seconds, interval):
     stop[0] = True
     for t in threads:
         t.join()
-    merged = sorted((s, e, i) for i in common.RANGE(nthreads) for s, e in segments[i])
-    runs, gaps, holders = [], [], []
-    cur_s, cur_e, cur_i = merged[0]
-    for s, e, i in merged[1:]:
+    merged = sorted((s, e, i, c) for i in common.RANGE(nthreads) for s, e, c in segments[i])
+    runs, gaps, holders, cpus = [], [], [], []
+    cur_s, cur_e, cur_i, cur_c = merged[0]
+    for s, e, i, c in merged[1:]:
         if i == cur_i:
             cur_e = e
             continue
         runs.append(cur_e - cur_s)
         gaps.append(s - cur_e)
         holders.append(cur_i)
-        cur_s, cur_e, cur_i = s, e, i
+        cpus.append(cur_c)
+        cur_s, cur_e, cur_i, cur_c = s, e, i, c
     holders.append(cur_i)
+    cpus.append(cur_c)
     runs = runs[1:]  # the first run started with the gate
-    return runs, [g for g in gaps if g >= 0], handoff_order(holders)
+    known = all(c >= 0 for c in cpus)
+    return runs, [g for g in gaps if g >= 0], handoff_order(holders, cpus if known else None)
 
 
-def handoff_order(holders):
+def handoff_order(holders, cpus=None):
     """From the sequence of GIL holders (one entry per change): the fractions of hand-offs back
     to the holder before the current one, overall, after a hand-off that also went back and
-    after one that did not (None where there is none to count)."""
+    after one that did not (None where there is none to count). With `cpus` (the CPU each
+    holding began on), also the share of hand-offs to a thread on the old holder's CPU and
+    the fraction back among those and among the others."""
     back = [holders[k] == holders[k - 2] for k in common.RANGE(2, len(holders))]
     after_back = [back[k] for k in common.RANGE(1, len(back)) if back[k - 1]]
     after_other = [back[k] for k in common.RANGE(1, len(back)) if not back[k - 1]]
 
     def share(xs):
         return float(sum(xs)) / len(xs) if xs else None
-    return {"back_to_previous": share(back), "back_after_back": share(after_back),
-            "back_after_other": share(after_other)}
+    order = {"back_to_previous": share(back), "back_after_back": share(after_back),
+             "back_after_other": share(after_other)}
+    if cpus is not None:
+        same = [cpus[k] == cpus[k - 1] for k in common.RANGE(2, len(holders))]
+        order["same_cpu"] = share(same)
+        order["back_same_cpu"] = share([b for b, m in zip(back, same) if m])
+        order["back_other_cpu"] = share([b for b, m in zip(back, same) if not m])
+    return order
 
 
 def smt_siblings():

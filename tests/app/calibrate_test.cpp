@@ -68,7 +68,8 @@ TEST_CASE("a profile written from measurements is accepted by the scenario loade
     handoffs: {"2": {interval_s: 0.005, run_s: {p50: 0.00515}, gap_s: {p10: 1.6e-5, p50: 4.2e-5, p90: 1.3e-4}},
                "4": {interval_s: 0.005, run_s: {p50: 0.00516}, gap_s: {p10: 1.6e-5, p50: 4.2e-5, p90: 1.3e-4}}},
     handoff_order: [{threads: 3, interval_s: 0.005, seconds: 1.0, back_to_previous: 0.4,
-                     back_after_back: 0.6, back_after_other: 0.3},
+                     back_after_back: 0.6, back_after_other: 0.3, same_cpu: 0.25,
+                     back_same_cpu: 0.1, back_other_cpu: 0.5},
                     {threads: 4, interval_s: 0.005, seconds: 1.0, back_to_previous: 0.35,
                      back_after_back: null, back_after_other: 0.3}],
     context_switch_s: 1.5e-6,
@@ -85,6 +86,9 @@ TEST_CASE("a profile written from measurements is accepted by the scenario loade
   CHECK(profile.find("    requester_wins:\n") != std::string::npos);
   // The conditional fractions are written beside the fit, a missing one as null.
   CHECK(profile.find("      measured_after_back: [0.6, null]\n") != std::string::npos);
+  // The CPU split is reported beside it, where measured.
+  CHECK(profile.find("      measured_back_same_cpu: [0.1, null]\n") != std::string::npos);
+  CHECK(profile.find("      measured_back_other_cpu: [0.5, null]\n") != std::string::npos);
   const auto dir = temp_dir("calibrate");
   { std::ofstream(dir / "p.yaml") << profile; }
   {

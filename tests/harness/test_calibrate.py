@@ -37,6 +37,25 @@ class HandoffOrderTest(unittest.TestCase):
         self.assertIsNone(order["back_to_previous"])
 
 
+class HandoffOrderByCpuTest(unittest.TestCase):
+    def test_hand_offs_are_split_by_whether_the_new_holder_shares_the_old_ones_cpu(self):
+        # holders 0 1 0 2 0 2 on CPUs 0 1 0 0 1 0: the hand-offs counted (from the third) are
+        # 1->0 across CPUs, back; 0->2 on one CPU, not back; 2->0 across, back; 0->2 across, back.
+        order = calibrate.handoff_order([0, 1, 0, 2, 0, 2], [0, 1, 0, 0, 1, 0])
+        self.assertEqual(order["same_cpu"], 0.25)
+        self.assertEqual(order["back_same_cpu"], 0.0)
+        self.assertEqual(order["back_other_cpu"], 1.0)
+        self.assertEqual(order["back_to_previous"], 0.75)
+
+    def test_without_cpus_there_is_no_split(self):
+        self.assertNotIn("same_cpu", calibrate.handoff_order([0, 1, 0, 1]))
+
+    def test_the_probe_reports_a_cpu_or_is_absent(self):
+        probe = calibrate.cpu_probe()
+        if probe is not None:
+            self.assertGreaterEqual(probe(), 0)
+
+
 class WakeLatencyTest(unittest.TestCase):
     def test_every_release_is_measured_once(self):
         self.assertEqual(len(calibrate.wake_latencies(5)), 5)
