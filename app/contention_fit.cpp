@@ -9,6 +9,11 @@
 
 namespace gilsim::app {
 
+sim::Dist uniform_around(double mean_s) {
+  return sim::Dist::uniform(sim::Time(std::llround(mean_s / 2 * 1e9)),
+                            sim::Time(std::llround(1.5 * mean_s * 1e9)));
+}
+
 std::vector<TickSlowdown> tick_slowdowns(const YAML::Node& m) {
   std::vector<TickSlowdown> out;
   const YAML::Node probe = m["tick_contention"];
@@ -63,10 +68,7 @@ ContentionFit fit_contended_release(const models::Scenario& base,
     ContentionFit fit;
     fit.cost_s = 0.25e-6 * step;
     models::Scenario s = base;
-    const auto mean = double(std::llround(fit.cost_s * 1e9));
-    s.gil.contended_release = step == 0 ? sim::Dist::constant(0)
-                                        : sim::Dist::uniform(sim::Time(std::llround(mean / 2)),
-                                                             sim::Time(std::llround(1.5 * mean)));
+    s.gil.contended_release = step == 0 ? sim::Dist::constant(0) : uniform_around(fit.cost_s);
     for (const TickSlowdown& m : measured) {
       const double x = simulated_tick_slowdown(s, m.threads, m.check_interval, work_s);
       fit.simulated.push_back(x);

@@ -30,6 +30,10 @@ struct ContentionFit {
   double error = 0;               ///< the least sum of squared log differences
 };
 
+/// How calibrated costs vary from call to call: uniformly over half to one and a half times
+/// their mean (`mean_s`, seconds).
+sim::Dist uniform_around(double mean_s);
+
 /// The measured slowdowns of calibrate's `tick_contention` (empty when not measured).
 std::vector<TickSlowdown> tick_slowdowns(const YAML::Node& measured);
 

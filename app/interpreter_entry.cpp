@@ -42,12 +42,7 @@ TickCosts tick_costs(const YAML::Node& m) {
   return c;
 }
 
-/// A uniform distribution over half to one and a half times `mean_s`.
-sim::Dist around(double mean_s) {
-  return sim::Dist::uniform(sim::Time(std::llround(mean_s / 2 * 1e9)),
-                            sim::Time(std::llround(1.5 * mean_s * 1e9)));
-}
-
+/// uniform_around(mean_s) as the profile writes it.
 std::string around_text(double mean_s) {
   return "{uniform: {min: " + us(mean_s / 2) + ", max: " + us(1.5 * mean_s) + "}}";
 }
@@ -90,8 +85,8 @@ std::optional<ContentionFit> fit_contention(const YAML::Node& m, models::Scenari
   const TickCosts c = tick_costs(m);
   host.gil = *gil;
   host.gil.tick_cost = sim::Time(std::llround(c.tick * 1e9));
-  host.gil.release_syscall = around(c.wake);
-  if (c.empty_wake >= 0) host.gil.empty_wake_syscall = around(c.empty_wake);
+  host.gil.release_syscall = uniform_around(c.wake);
+  if (c.empty_wake >= 0) host.gil.empty_wake_syscall = uniform_around(c.empty_wake);
   return fit_contended_release(host, measured);
 }
 
