@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+"""Reads a kernel trace of a real run and says how the GIL changed hands (standard library only).
+
+What a real run measures from inside Python (who held the GIL when) cannot say why a hand-off
+went where it did. The kernel can: every GIL wait, timeout, signal and forced switch of
+CPython 3.2+ is a futex call on the GIL's condition variables. Record one with perf (as root):
+
+    perf record -a -e syscalls:sys_enter_futex -e syscalls:sys_exit_futex -o gil.data -- \\
+        gilsim measure configs/validation/convoy-3cpu-20ms.yaml --python /usr/bin/python3 --repeat 1
+    perf script -i gil.data > gil.txt
+    python3 scripts/gil_trace.py gil.txt [--json]
+
+Layout assumed: x86-64 glibc 2.25 or later (a pthread_cond_t's two group words, __g_signals,
+at offsets 40 and 44; the mutex, 40 bytes, right after the 48-byte condition) and CPython's
+_gil_runtime_state (cond, mutex, switch_cond, switch_mutex in that order).
+
+For each forced switch (the new holder signals switch_cond to release the dropper) it reports:
+  requester   the last waiter whose timed wait expired before the dropper signalled (within
+              2 ms), the one that posted the drop request;
+  same/other  whether that requester timed out on the CPU the dropper signalled from;
+  winner      the requester itself, the holder before the dropper ("back": the dropper of the
+              previous forced switch), or another thread.
+It also reports, per thread, its runs of consecutive timed-out waits: a thread that times out
+n times in a row waited about n switch intervals for the GIL.
+"""
+from __future__ import print_function
+
+import collections
+import json
+import re
+import sys
+
+ETIMEDOUT = -110
+FUTEX_WAIT, FUTEX_WAKE, FUTEX_WAIT_BITSET = 0, 1, 9
+REQUEST_WINDOW_S = 0.002
+
+LINE = re.compile(r"^\s*(.+?)\s+(\d+)\s+\[(\d+)\]\s+([\d.]+):\s+(\S+):\s*(.*)$")
+ARG = re.compile(r"(\w+): (0x[0-9a-f]+)")
+
+
+class Call(object):
+    """One futex system call: who, where, what, on which word, and how it returned."""
+
+    __slots__ = ("pid", "cpu", "start", "end", "op", "addr", "ret")
+
+    def __init__(self, pid, cpu, start, op, addr):
+        self.pid, self.cpu, self.start, self.op, self.addr = pid, cpu, start, op, addr
+        self.end = None
+        self.ret = None
+
+
+def futex_calls(lines):
+    """Pairs each thread's sys_enter_futex with its sys_exit_futex, in order of return."""
+    open_calls, calls = {}, []
+    for line in lines:
+        m = LINE.match(line)
+        if not m:
+            continue
+        _comm, pid, cpu, t, event, rest = m.groups()
+        pid, cpu, t = int(pid), int(cpu), float(t)
+        if event.endswith("sys_enter_futex"):
+            args = dict(ARG.findall(rest))
+            open_calls[pid] = Call(pid, cpu, t, int(args["op"], 16) & 0x7F, int(args["uaddr"], 16))
+        elif event.endswith("sys_exit_futex") and pid in open_calls:
+            call = open_calls.pop(pid)
+            ret = int(rest.split()[0], 16)
+            call.ret = ret - (1 << 64) if ret >= 1 << 63 else ret
+            call.end, call.cpu = t, cpu
+            calls.append(call)
+    return calls
+
+
+def gil_words(calls):
+    """The GIL's futex words, found as the pair of condition groups most often timed out on."""
+    timed_out = collections.Counter(
+        c.addr for c in calls if c.op == FUTEX_WAIT_BITSET and c.ret == ETIMEDOUT)
+    if not timed_out:
+        raise ValueError("no timed-out condition wait in the trace: not a GIL contention run?")
+    pairs = collections.Counter()
+    for addr, n in timed_out.items():
+        base = addr - (addr % 8)  # __g_signals[0] is 8-byte aligned, [1] follows it
+        pairs[base] += n
+    base = max(sorted(pairs), key=lambda b: pairs[b])
+    return {"cond": (base, base + 4), "mutex": base + 8, "switch_cond": (base + 88, base + 92)}
+
+
+def analyse(lines):
+    calls = futex_calls(lines)
+    words = gil_words(calls)
+    calls = [c for c in calls if c.addr in words["cond"] or c.addr in words["switch_cond"]]
+    pids = sorted({c.pid for c in calls})
+    label = {pid: "T%d" % i for i, pid in enumerate(pids)}
+    races = collections.Counter()
+    runs = collections.defaultdict(list)
+    current_run = collections.Counter()
+    last_timeout = None   # (time, pid, cpu) of the latest timed-out GIL wait
+    signal = None         # (time, pid, cpu, requester) of the latest signal on the GIL's cond
+    previous_dropper = None  # the holder before the current one, after a forced switch
+    for c in calls:
+        waiting = c.op in (FUTEX_WAIT, FUTEX_WAIT_BITSET)
+        if waiting and c.addr in words["cond"]:
+            if c.ret == ETIMEDOUT:
+                last_timeout = (c.end, c.pid, c.cpu)
+                current_run[c.pid] += 1
+            elif c.ret == 0:
+                runs[c.pid].append(current_run.pop(c.pid, 0))
+        elif c.op == FUTEX_WAKE and c.addr in words["cond"] and c.ret >= 0:
+            fresh = last_timeout is not None and c.end - last_timeout[0] <= REQUEST_WINDOW_S
+            signal = (c.end, c.pid, c.cpu, last_timeout if fresh else None)
+        elif c.op == FUTEX_WAKE and c.addr in words["switch_cond"] and signal is not None:
+            _t, dropper, dropper_cpu, requester = signal
+            signal = None
+            winner = c.pid
+            if requester is None:
+                where = "no_request"
+            else:
+                where = "same_cpu" if requester[2] == dropper_cpu else "other_cpu"
+            if requester is not None and winner == requester[1]:
+                outcome = "requester"
+            elif winner == previous_dropper:
+                outcome = "back"
+            else:
+                outcome = "other"
+            races[(where, outcome)] += 1
+            previous_dropper = dropper
+    for pid, n in current_run.items():
+        runs[pid].append(n)
+    return {
+        "threads": {label[p]: p for p in pids},
+        "forced_switches": sum(races.values()),
+        "races": {where: {o: races[(where, o)] for o in ("requester", "back", "other")}
+                  for where in ("other_cpu", "same_cpu", "no_request")},
+        "longest_timeout_runs": {label[p]: sorted(r, reverse=True)[:5] for p, r in sorted(runs.items())},
+    }
+
+
+def report(result):
+    out = ["%d forced switches among threads %s" % (
+        result["forced_switches"],
+        ", ".join("%s (pid %d)" % kv for kv in sorted(result["threads"].items())))]
+    out.append("%-34s %9s %6s %6s" % ("requester timed out", "requester", "back", "other"))
+    names = {"other_cpu": "on another CPU than the dropper", "same_cpu": "on the dropper's CPU",
+             "no_request": "(no timeout within 2 ms)"}
+    for where in ("other_cpu", "same_cpu", "no_request"):
+        r = result["races"][where]
+        total = sum(r.values())
+        share = " (requester %.0f%%)" % (100.0 * r["requester"] / total) if total else ""
+        out.append("%-34s %9d %6d %6d%s" % (names[where], r["requester"], r["back"], r["other"], share))
+    out.append("longest runs of consecutive timed-out waits:")
+    for name, r in sorted(result["longest_timeout_runs"].items()):
+        out.append("  %s: %s" % (name, " ".join(str(n) for n in r)))
+    return "\n".join(out)
+
+
+def main(argv):
+    args = [a for a in argv[1:] if a != "--json"]
+    if len(args) != 1:
+        print("usage: gil_trace.py PERF_SCRIPT_TEXT [--json]", file=sys.stderr)
+        return 2
+    try:
+        with open(args[0]) as f:
+            result = analyse(f)
+    except (IOError, OSError) as e:
+        print("gil_trace.py: %s: %s" % (args[0], e.strerror), file=sys.stderr)
+        return 2
+    except ValueError as e:
+        print("gil_trace.py: %s: %s" % (args[0], e), file=sys.stderr)
+        return 2
+    print(json.dumps(result, indent=1, sort_keys=True) if "--json" in argv else report(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,132 @@
+"""Unit tests of scripts/gil_trace.py on hand-written kernel traces (run: python3 THIS_FILE)."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SCRIPT = os.path.join(HERE, "..", "..", "scripts", "gil_trace.py")
+sys.path.insert(0, os.path.dirname(SCRIPT))
+
+import gil_trace  # noqa: E402
+
+COND = 0x55D0  # the GIL condition's __g_signals[0]; [1] is 4 bytes on, switch_cond 88 bytes on
+SWITCH = COND + 88
+
+
+class Trace(object):
+    """Writes `perf script` lines for futex calls, one call at a time."""
+
+    def __init__(self):
+        self.lines = []
+        self.t = 100.0
+
+    def call(self, pid, cpu, op, addr, ret, dt=0.0001):
+        self.t += dt
+        self.lines.append(
+            "python3 %d [%03d] %.6f: syscalls:sys_enter_futex: uaddr: 0x%x, op: 0x%08x, val: "
+            "0x00000000, utime: 0x00000000, uaddr2: 0x00000000, val3: 0xffffffff"
+            % (pid, cpu, self.t, addr, op | 0x80))
+        self.t += 0.000002
+        self.lines.append("python3 %d [%03d] %.6f:  syscalls:sys_exit_futex: 0x%x"
+                          % (pid, cpu, self.t, ret & 0xFFFFFFFFFFFFFFFF))
+
+    def timeout(self, pid, cpu, group=0, dt=0.0001):
+        self.call(pid, cpu, 9, COND + 4 * group, -110, dt)
+
+    def woken(self, pid, cpu, group=0):
+        self.call(pid, cpu, 9, COND + 4 * group, 0)
+
+    def signal(self, pid, cpu, group=0):
+        self.call(pid, cpu, 1, COND + 4 * group, 1)
+
+    def take_over(self, pid, cpu):
+        """The new holder releases the dropper waiting on switch_cond."""
+        self.call(pid, cpu, 1, SWITCH, 1)
+
+    def forced_switch(self, requester, requester_cpu, dropper, dropper_cpu, winner, winner_cpu):
+        self.timeout(requester, requester_cpu, dt=0.02)
+        self.signal(dropper, dropper_cpu)
+        self.take_over(winner, winner_cpu)
+
+
+class GilTraceTest(unittest.TestCase):
+    def test_a_requester_on_another_cpu_that_takes_the_gil_counts_as_a_requester_win(self):
+        tr = Trace()
+        tr.forced_switch(requester=2, requester_cpu=1, dropper=1, dropper_cpu=0, winner=2, winner_cpu=1)
+        races = gil_trace.analyse(tr.lines)["races"]
+        self.assertEqual(races["other_cpu"], {"requester": 1, "back": 0, "other": 0})
+        self.assertEqual(sum(races["same_cpu"].values()), 0)
+
+    def test_a_hand_off_back_to_the_previous_dropper_counts_as_back(self):
+        tr = Trace()
+        tr.forced_switch(requester=2, requester_cpu=1, dropper=1, dropper_cpu=0, winner=2, winner_cpu=1)
+        # Thread 3 times out on the holder's CPU; the GIL goes back to thread 1.
+        tr.forced_switch(requester=3, requester_cpu=1, dropper=2, dropper_cpu=1, winner=1, winner_cpu=0)
+        races = gil_trace.analyse(tr.lines)["races"]
+        self.assertEqual(races["same_cpu"], {"requester": 0, "back": 1, "other": 0})
+
+    def test_a_third_thread_winning_counts_as_other(self):
+        tr = Trace()
+        tr.forced_switch(requester=2, requester_cpu=1, dropper=1, dropper_cpu=0, winner=3, winner_cpu=1)
+        races = gil_trace.analyse(tr.lines)["races"]
+        self.assertEqual(races["other_cpu"], {"requester": 0, "back": 0, "other": 1})
+
+    def test_a_signal_long_after_the_last_timeout_has_no_requester(self):
+        tr = Trace()
+        tr.timeout(2, 1)
+        tr.t += 0.5
+        tr.signal(1, 0)
+        tr.take_over(2, 1)
+        result = gil_trace.analyse(tr.lines)
+        self.assertEqual(result["races"]["no_request"], {"requester": 0, "back": 0, "other": 1})
+
+    def test_consecutive_timeouts_until_a_wake_up_form_one_run(self):
+        tr = Trace()
+        for _ in range(3):
+            tr.timeout(3, 0, group=1)
+        tr.woken(3, 0, group=1)
+        tr.timeout(3, 0)
+        tr.woken(3, 0)
+        runs = gil_trace.analyse(tr.lines)["longest_timeout_runs"]
+        self.assertEqual(runs["T0"], [3, 1])
+
+    def test_calls_on_other_futex_words_are_ignored(self):
+        tr = Trace()
+        tr.forced_switch(requester=2, requester_cpu=1, dropper=1, dropper_cpu=0, winner=2, winner_cpu=1)
+        tr.call(7, 0, 1, 0x9000, 1)       # someone else's lock
+        tr.call(2, 1, 1, COND + 8, 0)     # the GIL's mutex
+        result = gil_trace.analyse(tr.lines)
+        self.assertEqual(sorted(result["threads"].values()), [1, 2])
+        self.assertEqual(result["forced_switches"], 1)
+
+    def test_a_trace_without_gil_timeouts_is_refused_with_exit_code_2(self):
+        tr = Trace()
+        tr.signal(1, 0)
+        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
+            f.write("\n".join(tr.lines) + "\n")
+        try:
+            p = subprocess.run([sys.executable, SCRIPT, f.name], capture_output=True, text=True)
+        finally:
+            os.unlink(f.name)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("no timed-out condition wait", p.stderr)
+        self.assertEqual(p.stderr.count("\n"), 1)
+
+    def test_json_output_reads_back(self):
+        tr = Trace()
+        tr.forced_switch(requester=2, requester_cpu=1, dropper=1, dropper_cpu=0, winner=2, winner_cpu=1)
+        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
+            f.write("\n".join(tr.lines) + "\n")
+        try:
+            p = subprocess.run([sys.executable, SCRIPT, f.name, "--json"], capture_output=True, text=True)
+        finally:
+            os.unlink(f.name)
+        self.assertEqual(p.returncode, 0)
+        self.assertEqual(json.loads(p.stdout)["races"]["other_cpu"]["requester"], 1)
+
+
+if __name__ == "__main__":
+    unittest.main()
