@@ -5,7 +5,8 @@ What a real run measures from inside Python (who held the GIL when) cannot say w
 went where it did. The kernel can: every GIL wait, timeout, signal and forced switch of
 CPython 3.2+ is a futex call on the GIL's condition variables. Record one with perf (as root):
 
-    perf record -a -e syscalls:sys_enter_futex -e syscalls:sys_exit_futex -o gil.data -- \\
+    perf record -a -e syscalls:sys_enter_futex -e syscalls:sys_exit_futex \\
+        -e sched:sched_switch -e sched:sched_wakeup -o gil.data -- \\
         gilsim measure configs/validation/convoy-3cpu-20ms.yaml --python /usr/bin/python3 --repeat 1
     perf script -i gil.data > gil.txt
     python3 scripts/gil_trace.py gil.txt [--json]
@@ -21,7 +22,9 @@ For each forced switch (the new holder signals switch_cond to release the droppe
   winner      the requester itself, the holder before the dropper ("back": the dropper of the
               previous forced switch), or another thread.
 It also reports, per thread, its runs of consecutive timed-out waits: a thread that times out
-n times in a row waited about n switch intervals for the GIL.
+n times in a row waited about n switch intervals for the GIL; and, when the trace has the
+scheduler's events, where the kernel put each wake-up of a GIL thread: back on the CPU it last
+ran on, or on another, and whether those CPUs were busy or idle at that moment.
 """
 from __future__ import print_function
 
@@ -34,6 +37,8 @@ ETIMEDOUT = -110
 FUTEX_WAIT, FUTEX_WAKE, FUTEX_WAIT_BITSET = 0, 1, 9
 REQUEST_WINDOW_S = 0.002
 
+SWITCH = re.compile(r"prev_pid=(\d+) .*==> .*next_pid=(\d+)")
+WAKEUP = re.compile(r" pid=(\d+) .*target_cpu=(\d+)")
 LINE = re.compile(r"^\s*(.+?)\s+(\d+)\s+\[(\d+)\]\s+([\d.]+):\s+(\S+):\s*(.*)$")
 ARG = re.compile(r"(\w+): (0x[0-9a-f]+)")
 
@@ -84,7 +89,47 @@ def gil_words(calls):
     return {"cond": (base, base + 4), "mutex": base + 8, "switch_cond": (base + 88, base + 92)}
 
 
+def placements(lines, threads):
+    """Where each wake-up of the given threads landed, against where they last ran."""
+    running = {}   # CPU -> pid on it (0: idle)
+    last_cpu = {}  # thread -> CPU it last left
+    counts = collections.Counter()
+    for line in lines:
+        m = LINE.match(line)
+        if not m:
+            continue
+        cpu, event, rest = int(m.group(3)), m.group(5), m.group(6)
+        if event.endswith("sched_switch"):
+            s = SWITCH.search(rest)
+            if s:
+                prev, nxt = int(s.group(1)), int(s.group(2))
+                if prev in threads:
+                    last_cpu[prev] = cpu
+                running[cpu] = nxt
+        elif event.endswith("sched_wakeup"):
+            w = WAKEUP.search(rest)
+            if not w or int(w.group(1)) not in threads:
+                continue
+            pid, target = int(w.group(1)), int(w.group(2))
+            prev = last_cpu.get(pid)
+            if prev is None or len(running) < 2:
+                continue
+            prev_busy = running.get(prev, 0) != 0
+            others_idle = any(p == 0 for c, p in running.items() if c != prev)
+            if target == prev:
+                where = "previous"
+            else:
+                where = "other_busy" if running.get(target, 0) != 0 else "other_idle"
+            key = "%s_cpu_%s" % ("busy" if prev_busy else "idle",
+                                 "another_idle" if others_idle else "no_other_idle")
+            counts[(key, where)] += 1
+    keys = ("busy_cpu_another_idle", "busy_cpu_no_other_idle", "idle_cpu_another_idle",
+            "idle_cpu_no_other_idle")
+    return {k: {w: counts[(k, w)] for w in ("previous", "other_idle", "other_busy")} for k in keys}
+
+
 def analyse(lines):
+    lines = list(lines)
     calls = futex_calls(lines)
     words = gil_words(calls)
     calls = [c for c in calls if c.addr in words["cond"] or c.addr in words["switch_cond"]]
@@ -131,6 +176,7 @@ def analyse(lines):
         "races": {where: {o: races[(where, o)] for o in ("requester", "back", "other")}
                   for where in ("other_cpu", "same_cpu", "no_request")},
         "longest_timeout_runs": {label[p]: sorted(r, reverse=True)[:5] for p, r in sorted(runs.items())},
+        "wake_placement": placements(lines, set(pids)),
     }
 
 
@@ -149,6 +195,22 @@ def report(result):
     out.append("longest runs of consecutive timed-out waits:")
     for name, r in sorted(result["longest_timeout_runs"].items()):
         out.append("  %s: %s" % (name, " ".join(str(n) for n in r)))
+    placed = result["wake_placement"]
+    if any(sum(v.values()) for v in placed.values()):
+        out.append("wake-ups of these threads, by the state of the CPU each last ran on:")
+        out.append("  %-44s %8s %10s %10s" % ("", "there", "idle CPU", "busy CPU"))
+        names = {"busy_cpu_another_idle": "its CPU busy, another idle",
+                 "busy_cpu_no_other_idle": "its CPU busy, no other idle",
+                 "idle_cpu_another_idle": "its CPU idle, another idle too",
+                 "idle_cpu_no_other_idle": "its CPU idle, the others busy"}
+        for key in ("busy_cpu_another_idle", "busy_cpu_no_other_idle", "idle_cpu_another_idle",
+                    "idle_cpu_no_other_idle"):
+            v = placed[key]
+            out.append("  %-44s %8d %10d %10d" % (names[key], v["previous"], v["other_idle"],
+                                                   v["other_busy"]))
+    else:
+        out.append("(no scheduler events in the trace: record sched:sched_switch and "
+                   "sched:sched_wakeup too for wake-up placement)")
     return "\n".join(out)
 
 

@@ -33,6 +33,17 @@ class Trace(object):
         self.lines.append("python3 %d [%03d] %.6f:  syscalls:sys_exit_futex: 0x%x"
                           % (pid, cpu, self.t, ret & 0xFFFFFFFFFFFFFFFF))
 
+    def switch(self, cpu, prev, nxt):
+        self.t += 0.00001
+        self.lines.append(
+            "python3 %d [%03d] %.6f: sched:sched_switch: prev_comm=x prev_pid=%d prev_prio=120 "
+            "prev_state=S ==> next_comm=y next_pid=%d next_prio=120" % (prev, cpu, self.t, prev, nxt))
+
+    def wakeup(self, pid, target):
+        self.t += 0.00001
+        self.lines.append("swapper 0 [000] %.6f: sched:sched_wakeup: comm=python3 pid=%d prio=120 "
+                          "target_cpu=%03d" % (self.t, pid, target))
+
     def timeout(self, pid, cpu, group=0, dt=0.0001):
         self.call(pid, cpu, 9, COND + 4 * group, -110, dt)
 
@@ -114,6 +125,27 @@ class GilTraceTest(unittest.TestCase):
         self.assertEqual(p.returncode, 2)
         self.assertIn("no timed-out condition wait", p.stderr)
         self.assertEqual(p.stderr.count("\n"), 1)
+
+    def test_wake_ups_are_classified_by_where_the_thread_last_ran(self):
+        tr = Trace()
+        tr.forced_switch(requester=2, requester_cpu=1, dropper=1, dropper_cpu=0, winner=2, winner_cpu=1)
+        tr.switch(0, 0, 1)   # thread 1 runs on CPU 0
+        tr.switch(1, 2, 0)   # thread 2 leaves CPU 1, which goes idle
+        tr.wakeup(2, 1)      # back onto its idle CPU while CPU 0 is busy
+        tr.switch(1, 0, 9)   # another process takes CPU 1
+        tr.switch(0, 1, 0)   # CPU 0 goes idle
+        tr.wakeup(2, 1)      # its CPU busy, CPU 0 idle: stays with CPU 1
+        tr.wakeup(2, 0)      # ... or moves to the idle one
+        tr.wakeup(5, 0)      # not a GIL thread: ignored
+        placed = gil_trace.analyse(tr.lines)["wake_placement"]
+        self.assertEqual(placed["idle_cpu_no_other_idle"], {"previous": 1, "other_idle": 0, "other_busy": 0})
+        self.assertEqual(placed["busy_cpu_another_idle"], {"previous": 1, "other_idle": 1, "other_busy": 0})
+        self.assertEqual(sum(placed["idle_cpu_another_idle"].values()), 0)
+
+    def test_a_trace_without_scheduler_events_says_what_to_record(self):
+        tr = Trace()
+        tr.forced_switch(requester=2, requester_cpu=1, dropper=1, dropper_cpu=0, winner=2, winner_cpu=1)
+        self.assertIn("record sched:sched_switch", gil_trace.report(gil_trace.analyse(tr.lines)))
 
     def test_json_output_reads_back(self):
         tr = Trace()
