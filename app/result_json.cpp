@@ -59,6 +59,17 @@ std::string result_json(const models::Scenario& s, const models::RunResult& r) {
   j.key("wake_syscalls").value(r.gil.wake_syscalls);
   j.key("waiters_woken").value(r.gil.waiters_woken);
   j.key("contended_releases").value(r.gil.contended_releases);
+  j.key("forced_switch_winners").begin_object();
+  for (const auto& [name, by] : {std::pair{"other_cpu", &r.gil.from_other_cpu},
+                                 std::pair{"same_cpu", &r.gil.from_holder_cpu},
+                                 std::pair{"no_request", &r.gil.no_request}}) {
+    j.key(name).begin_object();
+    j.key("requester").value(by->requester);
+    j.key("back").value(by->back);
+    j.key("other").value(by->other);
+    j.end_object();
+  }
+  j.end_object();
   j.key("wait_s");
   percentiles(j, r.gil_wait);
   j.end_object();

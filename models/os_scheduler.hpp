@@ -85,6 +85,7 @@ class OsScheduler : private Machine::Listener {
   void set_wait_cat(ThreadId t, TimeCat cat);
 
   bool running(ThreadId t) const { return tasks_[t].state == State::Running; }
+  CpuId cpu_of(ThreadId t) const { return running(t) ? tasks_[t].cpu : kNoCpu; }
   const TimeSplit& split(ThreadId t);  ///< settled to now
   const Machine& machine() const { return machine_; }
   /// Reports every change of a thread's time category (nullptr: none).

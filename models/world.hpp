@@ -47,6 +47,7 @@ class World final : private GilHost, private OsScheduler::Client, private Observ
   }
   void reset_check(ThreadId t, std::int64_t after) override { threads_[t]->reset_check(after); }
   bool is_running(ThreadId t) const override { return os_->running(t); }
+  CpuId cpu_of(ThreadId t) const override { return os_->cpu_of(t); }
   sim::Time timer_slack(ThreadId t) override { return os_->timer_slack(t); }
   void gil_changed(ThreadId t, bool acquired) override {
     for (Observer* o : observers_) o->on_gil(sim_.now(), t, acquired);

@@ -69,6 +69,13 @@ struct GilSpec {
   double bytecode_overhead = 0.06;  ///< slowdown of bytecode against a GIL build (PEP 703: 6%)
 };
 
+/// Who took over at the forced switches that followed one kind of request (switch-interval GIL).
+struct ForcedSwitchWinners {
+  std::uint64_t requester = 0;  ///< the waiter that posted the drop request
+  std::uint64_t back = 0;       ///< the holder before the dropper (two threads passing it back)
+  std::uint64_t other = 0;      ///< any other thread
+};
+
 struct GilStats {
   std::uint64_t acquisitions = 0;
   std::uint64_t switches = 0;             ///< acquisitions by a thread other than the last holder
@@ -78,6 +85,10 @@ struct GilStats {
   std::uint64_t wake_syscalls = 0;        ///< tick GIL: releases that made a futex_wake call
   std::uint64_t waiters_woken = 0;        ///< tick GIL: ... and woke a sleeping waiter
   std::uint64_t contended_releases = 0;   ///< tick GIL: releases that paid contended_release
+  /// Switch-interval GIL: forced switches by where the requester was when it posted (another
+  /// CPU than the holder's, or the holder's own) and who took over; `no_request` when the
+  /// holder dropped with no request pending (a request answered by an earlier switch).
+  ForcedSwitchWinners from_other_cpu, from_holder_cpu, no_request;
 };
 
 /// The narrow way back from a policy into the simulated world (easy to fake in tests).
@@ -102,6 +113,8 @@ class GilHost {
   /// Sets the holder's next check point `after` work of bytecode from now (tick counting).
   virtual void reset_check(ThreadId holder, std::int64_t after) = 0;
   virtual bool is_running(ThreadId t) const = 0;
+  /// The logical CPU the thread runs on (kNoCpu when it is not on one).
+  virtual CpuId cpu_of(ThreadId /*t*/) const { return kNoCpu; }
   /// How late the thread's timed wait expires after its deadline: a futex timeout is an
   /// hrtimer with the thread's timer slack, as a sleep is.
   virtual sim::Time timer_slack(ThreadId /*t*/) { return 0; }

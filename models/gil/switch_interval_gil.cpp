@@ -28,6 +28,7 @@ void SwitchIntervalGil::acquire(ThreadId t) {
   // COND_SIGNAL(switch_cond): releases a thread waiting in FORCE_SWITCHING.
   const ThreadId dropper = switch_cond_.pick(rng_);
   if (dropper != kNoThread) {
+    count_forced_switch(t, dropper);
     waiters_[dropper].phase = Phase::SwitchWaking;
     host_.wake(dropper, t);
   }
@@ -90,6 +91,20 @@ void SwitchIntervalGil::signal_cond(ThreadId waker) {
   host_.wake(t, waker);
 }
 
+void SwitchIntervalGil::count_forced_switch(ThreadId winner, ThreadId dropper) {
+  ForcedSwitchWinners& by = forced_requester_ == kNoThread ? stats_.no_request
+                            : forced_from_holder_cpu_      ? stats_.from_holder_cpu
+                                                           : stats_.from_other_cpu;
+  if (winner == forced_requester_) {
+    ++by.requester;
+  } else if (winner == previous_dropper_) {
+    ++by.back;
+  } else {
+    ++by.other;
+  }
+  previous_dropper_ = dropper;
+}
+
 void SwitchIntervalGil::post_drop_request() {
   if (drop_request_) return;
   drop_request_ = true;
@@ -118,7 +133,10 @@ void SwitchIntervalGil::on_running(ThreadId t) {
     return;
   }
   if (w.timed_out && switch_number_ == w.saved_switch) {
-    if (!drop_request_) requester_ = t;
+    if (!drop_request_) {
+      requester_ = t;
+      requester_cpu_ = host_.cpu_of(t);
+    }
     post_drop_request();
   }
   wait(t);
@@ -133,6 +151,9 @@ bool SwitchIntervalGil::drop(ThreadId t, bool final) {
   locked_ = false;
   holder_ = kNoThread;
   host_.gil_changed(t, false);
+  const bool requested = drop_request_ && requester_ != kNoThread;
+  forced_requester_ = requested ? requester_ : kNoThread;
+  forced_from_holder_cpu_ = requested && requester_cpu_ == host_.cpu_of(t);
   signal_cond(t);
   if (spec_.force_switching && drop_request_ && !final && last_holder_ == t) {
     drop_request_ = false;

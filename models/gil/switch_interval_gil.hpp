@@ -59,6 +59,7 @@ class SwitchIntervalGil final : public GilPolicy {
   void on_timeout(ThreadId t);
   void signal_cond(ThreadId waker);
   void post_drop_request();
+  void count_forced_switch(ThreadId winner, ThreadId dropper);
 
   GilSpec spec_;
   GilHost& host_;
@@ -71,6 +72,11 @@ class SwitchIntervalGil final : public GilPolicy {
   bool drop_request_ = false;
   ThreadId requester_ = kNoThread;  // the waiter whose timeout posted the pending request
   bool requester_won_ = false;      // the last race for a signal went to the requester
+  CpuId requester_cpu_ = kNoCpu;    // where the requester was when it posted
+  // The forced switch in progress: who requested it, and whether from the dropper's CPU.
+  ThreadId forced_requester_ = kNoThread;
+  bool forced_from_holder_cpu_ = false;
+  ThreadId previous_dropper_ = kNoThread;  // the dropper of the last forced switch
   WaiterSet cond_;
   WaiterSet switch_cond_;
   std::vector<Waiter> waiters_;

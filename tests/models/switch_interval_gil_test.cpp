@@ -180,3 +180,36 @@ TEST_CASE("when the poster of a drop request always takes the signal, the third 
   }
   for (std::size_t i = 0; i + 1 < 8; ++i) CHECK(acq[i].second == ThreadId(i % 2));
 }
+
+TEST_CASE("forced switches are counted by who took over: the requester, back, or another thread",
+          "[models][gil][switch]") {
+  auto total = [](const ForcedSwitchWinners& w) { return w.requester + w.back + w.other; };
+  SECTION("taking turns, every switch goes to a third thread") {
+    ObservedRun run(three_cpu_threads(0));
+    const GilStats& g = run.result.gil;
+    REQUIRE(g.forced_switches >= 10);
+    // All but the first: the two waiters started together, and the one that posts the request
+    // is also the longest waiter.
+    CHECK(g.from_other_cpu.other + g.from_holder_cpu.other == g.forced_switches - 1);
+    CHECK(g.from_other_cpu.requester + g.from_holder_cpu.requester == 1);
+  }
+  SECTION("when the poster always takes the signal, every switch goes to it") {
+    ObservedRun run(three_cpu_threads(1));
+    const GilStats& g = run.result.gil;
+    REQUIRE(g.forced_switches >= 10);
+    CHECK(g.from_other_cpu.requester + g.from_holder_cpu.requester == g.forced_switches);
+  }
+  SECTION("every forced switch is counted once, under the CPU its requester posted from") {
+    ObservedRun run(three_cpu_threads(0.5));
+    const GilStats& g = run.result.gil;
+    CHECK(total(g.from_other_cpu) + total(g.from_holder_cpu) + total(g.no_request) ==
+          g.forced_switches);
+    // The holder runs on one of the two CPUs and the waiter that times out takes the idle one.
+    CHECK(total(g.from_other_cpu) == g.forced_switches);
+    // The requester is always the holder before the current one, so "back" is never counted
+    // apart from it: the race decides between the requester and the third thread.
+    CHECK(g.from_other_cpu.back == 0);
+    CHECK(g.from_other_cpu.requester > 0);
+    CHECK(g.from_other_cpu.other > 0);
+  }
+}
