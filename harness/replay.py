@@ -220,9 +220,12 @@ def metrics(plan, groups, t0, end, cpu_used, cal):
         "serial_s": total_serial,
         "speedup": total_serial / makespan if makespan > 0 else 0,
         "cpu_utilization": cpu_used / (ncpu * (end - t0)) if end > t0 else 0,
+        # What only the simulation sees (a kernel trace read by scripts/gil_trace.py shows
+        # forced_switch_winners for a real run) stays null, so both results have one shape.
         "gil": {"acquisitions": None, "switches": None, "drop_requests": None,
                 "forced_switches": None, "failed_acquisitions": None, "wake_syscalls": None,
-                "wait_s": percentiles(all_waits)},
+                "waiters_woken": None, "contended_releases": None,
+                "forced_switch_winners": None, "wait_s": percentiles(all_waits)},
         "groups": out_groups,
         "os": None,
         "events": None,

@@ -3,6 +3,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <yaml-cpp/yaml.h>
+
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
@@ -40,8 +42,10 @@ TEST_CASE("gilsim measure runs a scenario for real and reports medians with thei
           "[harness]") {
   const auto dir = temp_dir("measure");
   const std::string json = (dir / "m.json").string();
-  const CliResult r = run_cli("measure configs/smoke/convoy.yaml --python /usr/bin/python3 "
-                              "--repeat 2 --json '" + json + "'");
+  const CliResult r = run_cli(
+      "measure configs/smoke/convoy.yaml --python /usr/bin/python3 "
+      "--repeat 2 --json '" +
+      json + "'");
   REQUIRE(r.code == 0);
   CHECK(r.out.find("io->GIL p50") != std::string::npos);
   const std::string text = read_text(json);
@@ -49,6 +53,22 @@ TEST_CASE("gilsim measure runs a scenario for real and reports medians with thei
                           "\"max\"", "\"repetitions\": 2", "\"host\"", "\"calibration\""}) {
     INFO(key);
     CHECK(text.find(key) != std::string::npos);
+  }
+  // The same shape as a simulation's result: every key gilsim run writes is there (null where
+  // a real run cannot know it), at the top level and under "gil".
+  const std::string sim = (dir / "s.json").string();
+  REQUIRE(run_cli("run configs/smoke/convoy.yaml --quiet --json '" + sim + "'").code == 0);
+  const YAML::Node simulated = YAML::LoadFile(sim);
+  const YAML::Node measured = YAML::LoadFile(json);
+  for (const auto& kv : simulated) {
+    const auto key = kv.first.as<std::string>();
+    INFO(key);
+    CHECK(measured[key].IsDefined());
+  }
+  for (const auto& kv : simulated["gil"]) {
+    const auto key = kv.first.as<std::string>();
+    INFO("gil." << key);
+    CHECK(measured["gil"][key].IsDefined());
   }
   fs::remove_all(dir);
 }
