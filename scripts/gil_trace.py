@@ -23,8 +23,9 @@ For each forced switch (the new holder signals switch_cond to release the droppe
               previous forced switch), or another thread.
 A forced switch shows only when the dropper had to wait on switch_cond. When the new holder
 takes the GIL before the dropper gets there, glibc's signal finds no waiter and makes no system
-call. In the 3-thread convoys (judging by the runs' lengths) the trace showed about 75%, 87% and
-93% of the forced switches at 1, 5 and 20 ms. The missing ones are the quickest hand-offs.
+call. So the report also counts each thread's releases of the GIL (its signals on the
+condition, which glibc also skips when it has no waiter to wake). In the traced 3-thread
+convoys, 90-91% of the CPU-bound threads' releases showed as forced switches.
 It also reports, per thread, its runs of consecutive timed-out waits: a thread that times out
 n times in a row waited about n switch intervals for the GIL; and, when the trace has the
 scheduler's events, where the kernel put each wake-up of a GIL thread: back on the CPU it last
@@ -145,6 +146,8 @@ def analyse(lines):
     last_timeout = None   # (time, pid, cpu) of the latest timed-out GIL wait
     signal = None         # (time, pid, cpu, requester) of the latest signal on the GIL's cond
     previous_dropper = None  # the holder before the current one, after a forced switch
+    releases = collections.Counter()  # per thread: releases of the GIL (its signal on cond)
+    forced_drops = collections.Counter()  # ... of which forced switches it waited through
     for c in calls:
         waiting = c.op in (FUTEX_WAIT, FUTEX_WAIT_BITSET)
         if waiting and c.addr in words["cond"]:
@@ -156,6 +159,7 @@ def analyse(lines):
         elif c.op == FUTEX_WAKE and c.addr in words["cond"] and c.ret >= 0:
             fresh = last_timeout is not None and c.end - last_timeout[0] <= REQUEST_WINDOW_S
             signal = (c.end, c.pid, c.cpu, last_timeout if fresh else None)
+            releases[c.pid] += 1
         elif c.op == FUTEX_WAKE and c.addr in words["switch_cond"] and signal is not None:
             _t, dropper, dropper_cpu, requester = signal
             signal = None
@@ -171,6 +175,7 @@ def analyse(lines):
             else:
                 outcome = "other"
             races[(where, outcome)] += 1
+            forced_drops[dropper] += 1
             previous_dropper = dropper
     for pid, n in current_run.items():
         runs[pid].append(n)
@@ -179,6 +184,8 @@ def analyse(lines):
         "forced_switches": sum(races.values()),
         "races": {where: {o: races[(where, o)] for o in ("requester", "back", "other")}
                   for where in ("other_cpu", "same_cpu", "no_request")},
+        "releases": {label[p]: {"all": releases[p], "forced_seen": forced_drops[p]}
+                     for p in pids},
         "longest_timeout_runs": {label[p]: sorted(r, reverse=True)[:5] for p, r in sorted(runs.items())},
         "wake_placement": placements(lines, set(pids)),
     }
@@ -196,6 +203,9 @@ def report(result):
         total = sum(r.values())
         share = " (requester %.0f%%)" % (100.0 * r["requester"] / total) if total else ""
         out.append("%-34s %9d %6d %6d%s" % (names[where], r["requester"], r["back"], r["other"], share))
+    out.append("releases of the GIL per thread (all, and forced switches seen in the trace):")
+    out.append("  " + "  ".join("%s %d/%d" % (name, r["all"], r["forced_seen"])
+                                for name, r in sorted(result["releases"].items())))
     out.append("longest runs of consecutive timed-out waits:")
     for name, r in sorted(result["longest_timeout_runs"].items()):
         out.append("  %s: %s" % (name, " ".join(str(n) for n in r)))

@@ -147,6 +147,15 @@ class GilTraceTest(unittest.TestCase):
         tr.forced_switch(requester=2, requester_cpu=1, dropper=1, dropper_cpu=0, winner=2, winner_cpu=1)
         self.assertIn("record sched:sched_switch", gil_trace.report(gil_trace.analyse(tr.lines)))
 
+    def test_each_thread_s_releases_are_counted_with_the_forced_ones_among_them(self):
+        tr = Trace()
+        tr.forced_switch(requester=2, requester_cpu=1, dropper=1, dropper_cpu=0, winner=2, winner_cpu=1)
+        tr.signal(2, 1)  # thread 2 releases the GIL without anyone waiting for it to leave
+        tr.timeout(1, 0)
+        releases = gil_trace.analyse(tr.lines)["releases"]
+        self.assertEqual(releases["T0"], {"all": 1, "forced_seen": 1})
+        self.assertEqual(releases["T1"], {"all": 1, "forced_seen": 0})
+
     def test_json_output_reads_back(self):
         tr = Trace()
         tr.forced_switch(requester=2, requester_cpu=1, dropper=1, dropper_cpu=0, winner=2, winner_cpu=1)
