@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -25,6 +26,24 @@ namespace {
 
 std::string temp_name(const std::string& path) {
   return path + ".tmp." + std::to_string(::getpid());
+}
+
+// A path that exists and is neither a regular file nor a directory (/dev/null, /dev/stdout, a
+// named pipe) is written in place: renaming a temporary file over it would replace the device.
+bool is_special_file(const std::string& path) {
+  std::error_code ec;
+  const auto st = std::filesystem::status(path, ec);
+  return !ec && std::filesystem::exists(st) && !std::filesystem::is_regular_file(st) &&
+         !std::filesystem::is_directory(st);
+}
+
+void write_in_place(const std::string& path, const std::string& text) {
+  std::ofstream f(path, std::ios::binary);
+  if (f) f << text << std::flush;
+  if (!f) {
+    const std::error_code ec(errno, std::generic_category());
+    throw InputError(Diagnostic{path, 0, 0, "", "cannot write: " + ec.message()});
+  }
 }
 
 // Writes `text` to the temporary name of `path`; removes it and throws on failure.
@@ -48,26 +67,31 @@ void write_temp(const std::string& path, const std::string& text) {
 
 void write_files_atomically(const std::vector<std::pair<std::string, std::string>>& files) {
   // Every file is written in full under a temporary name first: a failure leaves no output.
+  // Special files (a device, a pipe) cannot be staged; they are written last, in place.
+  std::vector<std::pair<std::string, std::string>> regular;
+  std::vector<std::pair<std::string, std::string>> special;
+  for (const auto& file : files) (is_special_file(file.first) ? special : regular).push_back(file);
   std::size_t written = 0;
   try {
-    for (const auto& [path, text] : files) {
+    for (const auto& [path, text] : regular) {
       write_temp(path, text);
       ++written;
     }
   } catch (...) {
-    for (std::size_t i = 0; i < written; ++i) std::remove(temp_name(files[i].first).c_str());
+    for (std::size_t i = 0; i < written; ++i) std::remove(temp_name(regular[i].first).c_str());
     throw;
   }
-  for (std::size_t i = 0; i < files.size(); ++i) {
-    const std::string& path = files[i].first;
+  for (std::size_t i = 0; i < regular.size(); ++i) {
+    const std::string& path = regular[i].first;
     if (std::rename(temp_name(path).c_str(), path.c_str()) != 0) {
       const std::error_code ec(errno, std::generic_category());
-      for (std::size_t j = i; j < files.size(); ++j) {
-        std::remove(temp_name(files[j].first).c_str());
+      for (std::size_t j = i; j < regular.size(); ++j) {
+        std::remove(temp_name(regular[j].first).c_str());
       }
       throw InputError(Diagnostic{path, 0, 0, "", "cannot write: " + ec.message()});
     }
   }
+  for (const auto& [path, text] : special) write_in_place(path, text);
 }
 
 void write_file_atomically(const std::string& path, const std::string& text) {

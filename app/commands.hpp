@@ -77,7 +77,8 @@ struct BenchOptions {
 int cmd_bench(const BenchOptions& options, std::ostream& out, std::ostream& err);
 
 /// Writes `text` to `path` through a temporary file and a rename, so that a reader never sees
-/// half a file. Throws InputError if the directory cannot be written.
+/// half a file; a device or a pipe (/dev/null, /dev/stdout) is written in place instead.
+/// Throws InputError if the directory cannot be written.
 void write_file_atomically(const std::string& path, const std::string& text);
 /// Writes every (path, text) or, on any failure, none of them (InputError naming the path).
 void write_files_atomically(const std::vector<std::pair<std::string, std::string>>& files);

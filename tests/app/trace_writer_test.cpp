@@ -1,5 +1,9 @@
 // The --trace timeline: complete (every nanosecond of every thread accounted, as in the
 // result), in event order, deterministic, and written all-or-nothing with the JSON.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -109,5 +113,25 @@ TEST_CASE("an unwritable trace path writes nothing at all, not even the JSON",
   CHECK(r.err.find("t.csv") != std::string::npos);
   CHECK(r.err.find("cannot write") != std::string::npos);
   CHECK(std::distance(fs::directory_iterator(dir), fs::directory_iterator{}) == 0);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("results written to a named pipe go through it, leaving the pipe in place",
+          "[app][trace][cli]") {
+  // Staging through a temporary file and a rename would replace a device or a pipe
+  // (/dev/null, /dev/stdout) with a regular file; such paths are written in place.
+  const auto dir = temp_dir("fifo");
+  const std::string fifo = (dir / "out.json").string();
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  const int reader = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK);  // so the writer never blocks
+  REQUIRE(reader >= 0);
+  const CliResult r = run_cli("run configs/seeds/convoy-effect.yaml --quiet --json '" + fifo + "'");
+  std::string got(1 << 16, '\0');
+  const ssize_t n = ::read(reader, got.data(), got.size());
+  ::close(reader);
+  CHECK(r.code == 0);
+  CHECK(fs::is_fifo(fifo));
+  REQUIRE(n > 0);
+  CHECK(got.substr(0, std::size_t(n)).find("\"makespan_s\"") != std::string::npos);
   fs::remove_all(dir);
 }
