@@ -22,7 +22,7 @@ std::vector<TickSlowdown> tick_slowdowns(const YAML::Node& m) {
   if (!points || !points.IsSequence()) return out;
   for (const YAML::Node& p : points) {
     const YAML::Node s = p["slowdown"];
-    if (!s || !s.IsScalar() || s.Scalar() == "null") continue;
+    if (!profile_text::measured(s)) continue;
     TickSlowdown t;
     t.threads = int(profile_text::num(p["threads"], 2));
     t.check_interval = int(profile_text::num(p["check_interval"], 100));

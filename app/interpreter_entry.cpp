@@ -97,7 +97,7 @@ std::vector<HandoffOrder> handoff_orders(const YAML::Node& m) {
   if (!list || !list.IsSequence()) return out;
   for (const YAML::Node& o : list) {
     const YAML::Node b = o["back_to_previous"];
-    if (!b || !b.IsScalar() || b.Scalar() == "null") continue;
+    if (!profile_text::measured(b)) continue;
     HandoffOrder h;
     h.threads = int(num(o["threads"]));
     h.interval_s = num(o["interval_s"], 0.005);

@@ -23,6 +23,11 @@ inline double num(const YAML::Node& n, double fallback = 0) {
   }
 }
 
+/// A measurement the probe produced (a probe that could not measure writes null).
+inline bool measured(const YAML::Node& n) {
+  return n && n.IsScalar() && n.Scalar() != "null";
+}
+
 inline std::string us(double seconds) {  // a duration for the profile, in whole nanoseconds
   return sim::format_duration(sim::Time(std::llround(std::max(0.0, seconds) * 1e9)));
 }

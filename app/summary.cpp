@@ -60,13 +60,16 @@ std::string summary_text(const models::Scenario& s, const models::RunResult& r,
   out += "  GIL: " + std::to_string(r.gil.switches) + " switches";
   if (s.gil.kind == models::GilKind::SwitchInterval) {
     out += ", " + std::to_string(r.gil.drop_requests) + " drop requests";
-    const models::ForcedSwitchWinners& o = r.gil.from_other_cpu;
-    const models::ForcedSwitchWinners& h = r.gil.from_holder_cpu;
     if (r.gil.forced_switches > 0) {
-      out += " (forced switches to the requester " + std::to_string(o.requester + h.requester) +
-             ", back to the previous holder " +
-             std::to_string(o.back + h.back + r.gil.no_request.back) + ", to another thread " +
-             std::to_string(o.other + h.other + r.gil.no_request.other) + ")";
+      models::ForcedSwitchWinners all;
+      for (const auto* w : {&r.gil.from_other_cpu, &r.gil.from_holder_cpu, &r.gil.no_request}) {
+        all.requester += w->requester;
+        all.back += w->back;
+        all.other += w->other;
+      }
+      out += " (forced switches to the requester " + std::to_string(all.requester) +
+             ", back to the previous holder " + std::to_string(all.back) + ", to another thread " +
+             std::to_string(all.other) + ")";
     }
   } else if (s.gil.kind == models::GilKind::Tick) {
     out += ", " + std::to_string(r.gil.failed_acquisitions) + " failed wake-ups, " +

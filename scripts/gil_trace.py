@@ -63,15 +63,21 @@ class Call(object):
         self.ret = None
 
 
-def futex_calls(lines):
-    """Pairs each thread's sys_enter_futex with its sys_exit_futex, in order of return."""
-    open_calls, calls = {}, []
+def parse(lines):
+    """The trace's events as (pid, cpu, time, event, rest), skipping lines that are not events."""
+    events = []
     for line in lines:
         m = LINE.match(line)
-        if not m:
-            continue
-        _comm, pid, cpu, t, event, rest = m.groups()
-        pid, cpu, t = int(pid), int(cpu), float(t)
+        if m:
+            _comm, pid, cpu, t, event, rest = m.groups()
+            events.append((int(pid), int(cpu), float(t), event, rest))
+    return events
+
+
+def futex_calls(events):
+    """Pairs each thread's sys_enter_futex with its sys_exit_futex, in order of return."""
+    open_calls, calls = {}, []
+    for pid, cpu, t, event, rest in events:
         if event.endswith("sys_enter_futex"):
             args = dict(ARG.findall(rest))
             open_calls[pid] = Call(pid, cpu, t, int(args["op"], 16) & 0x7F, int(args["uaddr"], 16))
@@ -98,16 +104,12 @@ def gil_words(calls):
     return {"cond": (base, base + 4), "mutex": base + 8, "switch_cond": (base + 88, base + 92)}
 
 
-def placements(lines, threads):
+def placements(events, threads):
     """Where each wake-up of the given threads landed, against where they last ran."""
     running = {}   # CPU -> pid on it (0: idle)
     last_cpu = {}  # thread -> CPU it last left
     counts = collections.Counter()
-    for line in lines:
-        m = LINE.match(line)
-        if not m:
-            continue
-        cpu, event, rest = int(m.group(3)), m.group(5), m.group(6)
+    for _pid, cpu, _t, event, rest in events:
         if event.endswith("sched_switch"):
             s = SWITCH.search(rest)
             if s:
@@ -138,8 +140,8 @@ def placements(lines, threads):
 
 
 def analyse(lines):
-    lines = list(lines)
-    calls = futex_calls(lines)
+    events = parse(lines)
+    calls = futex_calls(events)
     words = gil_words(calls)
     calls = [c for c in calls if c.addr in words["cond"] or c.addr in words["switch_cond"]]
     pids = sorted({c.pid for c in calls})
@@ -191,7 +193,7 @@ def analyse(lines):
         "releases": {label[p]: {"all": releases[p], "forced_seen": forced_drops[p]}
                      for p in pids},
         "longest_timeout_runs": {label[p]: sorted(r, reverse=True)[:5] for p, r in sorted(runs.items())},
-        "wake_placement": placements(lines, set(pids)),
+        "wake_placement": placements(events, set(pids)),
     }
 
 

@@ -151,11 +151,11 @@ bool SwitchIntervalGil::drop(ThreadId t, bool final) {
   locked_ = false;
   holder_ = kNoThread;
   host_.gil_changed(t, false);
-  const bool requested = drop_request_ && requester_ != kNoThread;
-  forced_requester_ = requested ? requester_ : kNoThread;
-  forced_from_holder_cpu_ = requested && requester_cpu_ == host_.cpu_of(t);
   signal_cond(t);
   if (spec_.force_switching && drop_request_ && !final && last_holder_ == t) {
+    // Remembered for count_forced_switch, when the next holder releases this thread.
+    forced_requester_ = requester_;
+    forced_from_holder_cpu_ = requester_ != kNoThread && requester_cpu_ == host_.cpu_of(t);
     drop_request_ = false;
     waiters_[t].phase = Phase::Switch;
     ++stats_.forced_switches;
