@@ -57,6 +57,11 @@ struct ValidateOptions {
   std::vector<std::string> pythons;
   std::string profile;
   int repeat = 0;  ///< 0: each scenario's own
+  /// Simulated runs per scenario and interpreter. Simulation is cheap, so the model's median
+  /// is estimated from more runs than reality's, and its sampling noise (the heavy-tailed and
+  /// bimodal convoy metrics move by a whole switch interval between runs) stays out of the
+  /// comparison.
+  int replicas = 15;
   std::optional<std::uint64_t> seed;
   std::string csv_path = "validation.csv";
   std::string markdown_path = "validation.md";

@@ -34,9 +34,10 @@ usage:
   gilsim measure FILE --python PATH [--repeat N] [--json PATH|-] [--seed N]
              [--set key.path=value]...
       Run the scenario for real under that interpreter, N times (default 3).
-  gilsim validate [DIR] --python PATH... [--profile P] [--repeat N] [--csv PATH]
-             [--markdown PATH]
-      Simulate and measure every scenario of DIR (default configs/validation); compare.
+  gilsim validate [DIR] --python PATH... [--profile P] [--repeat N] [--replicas K]
+             [--csv PATH] [--markdown PATH]
+      Simulate (K replicas, default 15) and measure (N runs, default each scenario's
+      own) every scenario of DIR (default configs/validation); compare the medians.
   gilsim calibrate --python PATH [--out profiles/NAME.yaml] [--quick] [--keep-host]
       Measure this host and interpreter; write a profile scenarios can use. With
       --keep-host, an existing profile keeps its machine and os sections and only gets
@@ -73,6 +74,7 @@ int run_command(const std::string& command, const std::vector<std::string>& args
   add("trace", po::value<std::string>(), "");
   add("quiet,q", "");
   add("repeat", po::value<int>(), "");
+  add("replicas", po::value<int>(), "");
   add("scale", po::value<int>(), "");
   add("vary", po::value<Strings>()->composing(), "");
   add("jobs,j", po::value<int>(), "");
@@ -173,7 +175,8 @@ int run_command(const std::string& command, const std::vector<std::string>& args
   }
   if (command == "validate") {
     if (files.size() > 1) return usage_error("validate takes at most one directory");
-    if (auto bad = only({"python", "profile", "repeat", "seed", "csv", "markdown"}); !bad.empty()) {
+    if (auto bad = only({"python", "profile", "repeat", "replicas", "seed", "csv", "markdown"});
+        !bad.empty()) {
       return usage_error("validate has no --" + bad);
     }
     gilsim::app::ValidateOptions o;
@@ -183,6 +186,8 @@ int run_command(const std::string& command, const std::vector<std::string>& args
     o.profile = profile;
     if (vm.count("repeat")) o.repeat = vm["repeat"].as<int>();
     if (vm.count("repeat") && o.repeat < 1) return usage_error("--repeat must be >= 1");
+    if (vm.count("replicas")) o.replicas = vm["replicas"].as<int>();
+    if (o.replicas < 1) return usage_error("--replicas must be >= 1");
     if (vm.count("csv")) o.csv_path = vm["csv"].as<std::string>();
     if (vm.count("markdown")) o.markdown_path = vm["markdown"].as<std::string>();
     if (vm.count("seed")) {

@@ -111,10 +111,10 @@ int cmd_validate(const ValidateOptions& o, std::ostream& out, std::ostream& err)
         const std::uint64_t seed = o.seed.value_or(s.seed);
         MeasureSettings settings;
         settings.repeat = o.repeat > 0 ? o.repeat : ls.validation->repeat;
-        // As many simulated runs as real ones: the same work, the environment's randomness
-        // drawn afresh for each (replicas), compared median to median.
+        // Simulated runs with the same work and the environment's randomness drawn afresh for
+        // each (replicas), compared median to median with the real runs.
         std::vector<YAML::Node> replicas;
-        for (int k = 0; k < settings.repeat; ++k) {
+        for (int k = 0; k < o.replicas; ++k) {
           replicas.push_back(
               YAML::Load(result_json(s, models::simulate(s, seed, nullptr, std::uint64_t(k)))));
         }
@@ -205,19 +205,26 @@ int cmd_validate(const ValidateOptions& o, std::ostream& out, std::ostream& err)
     for (const std::string& p : o.pythons) report += " --python " + p;
     if (!o.profile.empty()) report += " --profile " + o.profile;
     if (o.repeat > 0) report += " --repeat " + std::to_string(o.repeat);
+    if (o.replicas != ValidateOptions{}.replicas) {
+      report += " --replicas " + std::to_string(o.replicas);
+    }
     report += "` on " + today() + ".\n\n";
     report += "- Host: " + host_description() + "\n";
     for (const PythonInfo& py : pythons) {
       report += "- Interpreter: `" + py.path + "`, Python " + py.full_version + "\n";
     }
-    report += "- Profile: " + (o.profile.empty() ? std::string("none (each scenario's own)")
-                                                  : "`" + o.profile + "`") +
-              "\n\n## Summary\n\n" + summary + "\n## Metrics\n\n" +
-              "Each scenario runs as many times in simulation as for real: the simulated runs "
-              "use the scenario's seed, the same work, and draw the machine's, the OS's and the "
-              "GIL's randomness afresh (replicas). Both sides are the median of their runs, with "
-              "the range. The error is (simulated median - measured median) / measured "
-              "median.\n\n" + md;
+    report +=
+        "- Profile: " +
+        (o.profile.empty() ? std::string("none (each scenario's own)") : "`" + o.profile + "`") +
+        "\n\n## Summary\n\n" + summary + "\n## Metrics\n\n" + "Each scenario is simulated " +
+        std::to_string(o.replicas) +
+        " times: the simulated runs use the scenario's seed, the same work, and draw the "
+        "machine's, the OS's and the GIL's randomness afresh (replicas). It runs for real "
+        "as many times as its validation block says" +
+        (o.repeat > 0 ? " (here " + std::to_string(o.repeat) + ")" : std::string()) +
+        ". Both sides are the median of their runs, with the range. The error is "
+        "(simulated median - measured median) / measured median.\n\n" +
+        md;
     if (!o.csv_path.empty()) write_file_atomically(o.csv_path, csv);
     if (!o.markdown_path.empty()) write_file_atomically(o.markdown_path, report);
     int failed = 0;

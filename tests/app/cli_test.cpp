@@ -22,7 +22,9 @@ TEST_CASE("gilsim with a bad command line says why in one line and exits 2", "[a
   for (const char* args : {"", "frobnicate", "run", "run a.yaml b.yaml", "run --seed x f.yaml",
                            "run configs/seeds/hyperthreads.yaml --seed -3",
                            "check --json out.json configs/seeds/hyperthreads.yaml",
-                           "run configs/seeds/hyperthreads.yaml --bogus"}) {
+                           "run configs/seeds/hyperthreads.yaml --bogus",
+                           "validate --python /usr/bin/python3 --replicas 0",
+                           "validate --python /usr/bin/python3 --replicas x"}) {
     INFO(args);
     const CliResult r = run_cli(args);
     CHECK(r.code == 2);
