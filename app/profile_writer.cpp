@@ -13,6 +13,7 @@
 #include "app/measure.hpp"
 #include "app/profile_text.hpp"
 #include "app/scenario_loader.hpp"
+#include "app/sleeper_probe.hpp"
 #include "models/gil/versions.hpp"
 
 namespace gilsim::app {
@@ -190,6 +191,7 @@ std::string profile_yaml(const YAML::Node& m, const std::string& python_path,
     y += "    " + std::to_string(n) + ": " +
          round3(num(m["parallelism"][std::to_string(n)], one) / one) + "\n";
   }
+  y += sleeper_probe_yaml(m, host);
   y += "  fits:  # least squares; residuals in the units given\n";
   y += "    wakeup_latency:\n";
   y += std::string("      model: ln(gap - context_switch) = ln(median) + sigma * z(p), ") +

@@ -15,6 +15,7 @@ from __future__ import division, print_function
 
 import json
 import os
+import signal
 import sys
 import threading
 import time
@@ -378,6 +379,61 @@ def parallelism(max_procs, work_s, rounds):
     return out
 
 
+SLEEPER_POINTS = ((0.010, 0.005), (0.002, 0.005), (0.010, 0.001), (0.001, 0.001))
+
+
+def sleeper_stretch(cycles, compute_s, sleep_s):
+    """How much longer than its CPU time a periodic thread's compute phase took: (median cycle
+    - sleep) / compute. 1 means it had a CPU to itself whenever it was runnable."""
+    if not cycles:
+        return None
+    xs = sorted(cycles)
+    return (xs[len(xs) // 2] - sleep_s) / compute_s
+
+
+def sleeper_beside_busy(busy, points, seconds):
+    """A thread that computes `compute` of CPU, then sleeps `sleep`, over and over, beside `busy`
+    processes that spin (as many as there are logical CPUs): its cycle against its CPU time
+    says how the OS shares a CPU between a thread that sleeps and threads that never do (a
+    sleeper credit, a share of 1/2 on a CPU it shares with one spinner, or of busy/(busy + 1)
+    when the load is spread). No GIL is involved: the spinners are processes."""
+    if common.thread_cpu() is None:
+        return None
+    out = []
+    pids = []
+    try:
+        for _ in common.RANGE(busy):
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    while True:
+                        pass
+                finally:
+                    os._exit(0)
+            pids.append(pid)
+        time.sleep(0.1)  # the spinners are running and spread over the CPUs
+        for compute_s, sleep_s in points:
+            cycles = []
+            end = now() + seconds
+            while now() < end:
+                t0 = now()
+                c0 = common.thread_cpu()
+                while common.thread_cpu() - c0 < compute_s:
+                    common.spin(200)
+                time.sleep(sleep_s)
+                cycles.append(now() - t0)
+            out.append({"compute_s": compute_s, "sleep_s": sleep_s, "cycles": len(cycles),
+                        "stretch": sleeper_stretch(cycles, compute_s, sleep_s)})
+    finally:
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+            os.waitpid(pid, 0)
+    return {"busy": busy, "points": out}
+
+
 def tick_contention(work_s, reps, threads=(2, 4, 8), intervals=(200, 500, 1000)):
     """Interpreters with the tick GIL (sys.setcheckinterval, no sys.setswitchinterval): N
     threads sharing work_s of the loop at several check intervals, each run against the same
@@ -465,6 +521,8 @@ def main(argv):
         result["tick_contention"] = tick_contention(0.1 if quick else 0.2, 3 if quick else 7)
     result["parallelism"] = parallelism(result["logical_cpus"] + 1, 0.3 if quick else 0.5,
                                         1 if quick else 3)
+    result["sleeper_beside_busy"] = sleeper_beside_busy(result["logical_cpus"], SLEEPER_POINTS,
+                                                        0.6 if quick else 2.0)
     json.dump(result, sys.stdout)
     sys.stdout.write("\n")
     return 0

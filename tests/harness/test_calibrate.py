@@ -90,5 +90,27 @@ class TickContentionTest(unittest.TestCase):
         self.assertEqual(self.calls[-1], 100)
 
 
+class SleeperBesideBusyTest(unittest.TestCase):
+    def test_the_stretch_is_the_median_cycle_less_the_sleep_over_the_compute_time(self):
+        self.assertAlmostEqual(calibrate.sleeper_stretch([0.030, 0.016, 0.015], 0.010, 0.005),
+                               1.1)
+
+    def test_no_cycles_give_no_stretch(self):
+        self.assertIsNone(calibrate.sleeper_stretch([], 0.010, 0.005))
+
+    def test_the_probe_measures_every_point_and_leaves_no_process_behind(self):
+        probe = calibrate.sleeper_beside_busy(1, ((0.002, 0.001), (0.001, 0.002)), 0.1)
+        if probe is None:  # no thread CPU clock (2.7)
+            return
+        self.assertEqual(probe["busy"], 1)
+        self.assertEqual([(p["compute_s"], p["sleep_s"]) for p in probe["points"]],
+                         [(0.002, 0.001), (0.001, 0.002)])
+        for p in probe["points"]:
+            self.assertGreater(p["cycles"], 10)
+            self.assertGreater(p["stretch"], 0.9)
+        with self.assertRaises(OSError):  # ECHILD: the spinners were all reaped
+            os.waitpid(-1, os.WNOHANG)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -1,0 +1,111 @@
+#include "app/sleeper_probe.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "app/profile_text.hpp"
+#include "models/gil/versions.hpp"
+#include "models/world.hpp"
+
+namespace gilsim::app {
+namespace {
+
+sim::Time ns(double seconds) {
+  return sim::Time(std::llround(seconds * 1e9));
+}
+
+models::Step work(models::StepKind kind, double seconds) {
+  models::Step s;
+  s.kind = kind;
+  s.duration = sim::Dist::constant(ns(seconds));
+  return s;
+}
+
+/// The sleeper's cycles: from one start of its sleep to the next.
+class SleepStarts final : public models::Observer {
+ public:
+  explicit SleepStarts(models::ThreadId sleeper) : sleeper_(sleeper) {}
+  void on_thread_state(sim::Time at, models::ThreadId t, models::TimeCat cat) override {
+    if (t == sleeper_ && cat == models::TimeCat::Io) starts_.push_back(at);
+  }
+  double median_cycle_s() const {
+    std::vector<sim::Time> cycles;
+    for (std::size_t i = 1; i < starts_.size(); ++i) cycles.push_back(starts_[i] - starts_[i - 1]);
+    if (cycles.empty()) return 0;
+    std::sort(cycles.begin(), cycles.end());
+    return sim::to_seconds(cycles[cycles.size() / 2]);
+  }
+
+ private:
+  models::ThreadId sleeper_;
+  std::vector<sim::Time> starts_;
+};
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+}  // namespace
+
+models::Scenario sleeper_probe(const models::Scenario& host, int busy, double compute_s,
+                               double sleep_s, double seconds) {
+  models::Scenario s = host;
+  s.name = "sleeper-beside-busy";
+  s.stop.reset();
+  s.gil = *models::gil_defaults("3.13t");  // no lock: the OS alone decides who runs
+  s.gil.bytecode_overhead = 0;
+  s.groups.clear();
+  models::ThreadGroup spinners;
+  spinners.name = "busy";
+  spinners.count = busy;
+  // They outlast the sleeper even if it gets a CPU only a third of the time.
+  spinners.program.push_back(work(models::StepKind::Cpu, 4 * seconds));
+  models::ThreadGroup sleeper;
+  sleeper.name = "sleeper";
+  models::Step loop;
+  loop.kind = models::StepKind::Repeat;
+  loop.times = std::max<std::int64_t>(3, std::llround(seconds / (compute_s + sleep_s)));
+  loop.body = {work(models::StepKind::Cpu, compute_s), work(models::StepKind::Sleep, sleep_s)};
+  sleeper.program.push_back(loop);
+  s.groups = {spinners, sleeper};
+  return s;
+}
+
+double simulated_sleeper_stretch(const models::Scenario& host, int busy, double compute_s,
+                                 double sleep_s, double seconds, int replicas) {
+  const models::Scenario s = sleeper_probe(host, busy, compute_s, sleep_s, seconds);
+  std::vector<double> stretches;
+  for (int k = 0; k < replicas; ++k) {
+    SleepStarts starts{models::ThreadId(busy)};  // the sleeper follows the spinners
+    models::simulate(s, s.seed, &starts, std::uint64_t(k));
+    stretches.push_back((starts.median_cycle_s() - sleep_s) / compute_s);
+  }
+  return median(stretches);
+}
+
+std::string sleeper_probe_yaml(const YAML::Node& m, const models::Scenario& host) {
+  const YAML::Node probe = m["sleeper_beside_busy"];
+  if (!probe || !probe.IsMap() || !probe["points"] || !probe["points"].IsSequence()) return "";
+  const int busy = int(profile_text::num(probe["busy"], 1));
+  std::string y =
+      "  sleeper_beside_busy:  # a thread computing, then sleeping, beside " +
+      std::to_string(busy) +
+      " spinning processes: (median cycle - sleep) / compute, measured and simulated on this "
+      "profile's machine and os (reported, not fitted: Linux shares one CPU between the "
+      "sleeper and one spinner, the model's single run queue shares all CPUs fairly)\n";
+  for (const YAML::Node& p : probe["points"]) {
+    const double compute = profile_text::num(p["compute_s"]);
+    const double sleep = profile_text::num(p["sleep_s"]);
+    const YAML::Node stretch = p["stretch"];
+    const bool measured = profile_text::measured(stretch);
+    y += "    - {compute: " + profile_text::us(compute) + ", sleep: " + profile_text::us(sleep) +
+         ", measured: " + (measured ? profile_text::round3(profile_text::num(stretch)) : "null") +
+         ", simulated: " +
+         profile_text::round3(simulated_sleeper_stretch(host, busy, compute, sleep, 2.0)) + "}\n";
+  }
+  return y;
+}
+
+}  // namespace gilsim::app
