@@ -62,6 +62,9 @@ struct ValidateOptions {
   /// bimodal convoy metrics move by a whole switch interval between runs) stays out of the
   /// comparison.
   int replicas = 15;
+  /// A CSV written by an earlier validate: compare with its measured values instead of
+  /// running the interpreters (none is needed then).
+  std::string against;
   std::optional<std::uint64_t> seed;
   std::string csv_path = "validation.csv";
   std::string markdown_path = "validation.md";

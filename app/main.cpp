@@ -2,6 +2,7 @@
 #include <boost/program_options.hpp>
 #include <charconv>
 #include <exception>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -38,6 +39,8 @@ usage:
              [--csv PATH] [--markdown PATH]
       Simulate (K replicas, default 15) and measure (N runs, default each scenario's
       own) every scenario of DIR (default configs/validation); compare the medians.
+      With --against CSV instead of --python, compare with the real runs an earlier
+      validate stored there (its --csv), without measuring.
   gilsim calibrate --python PATH [--out profiles/NAME.yaml] [--quick] [--keep-host]
       Measure this host and interpreter; write a profile scenarios can use. With
       --keep-host, an existing profile keeps its machine and os sections and only gets
@@ -75,6 +78,7 @@ int run_command(const std::string& command, const std::vector<std::string>& args
   add("quiet,q", "");
   add("repeat", po::value<int>(), "");
   add("replicas", po::value<int>(), "");
+  add("against", po::value<std::string>(), "");
   add("scale", po::value<int>(), "");
   add("vary", po::value<Strings>()->composing(), "");
   add("jobs,j", po::value<int>(), "");
@@ -175,21 +179,37 @@ int run_command(const std::string& command, const std::vector<std::string>& args
   }
   if (command == "validate") {
     if (files.size() > 1) return usage_error("validate takes at most one directory");
-    if (auto bad = only({"python", "profile", "repeat", "replicas", "seed", "csv", "markdown"});
+    if (auto bad =
+            only({"python", "profile", "repeat", "replicas", "against", "seed", "csv", "markdown"});
         !bad.empty()) {
       return usage_error("validate has no --" + bad);
     }
     gilsim::app::ValidateOptions o;
     if (!files.empty()) o.dir = files[0];
     o.pythons = vm.count("python") ? vm["python"].as<Strings>() : Strings{};
-    if (o.pythons.empty()) return usage_error("validate needs at least one --python PATH");
+    if (vm.count("against")) o.against = vm["against"].as<std::string>();
+    if (o.pythons.empty() && o.against.empty()) {
+      return usage_error("validate needs at least one --python PATH (or --against CSV)");
+    }
+    if (!o.pythons.empty() && !o.against.empty()) {
+      return usage_error("validate takes --python or --against, not both");
+    }
+    if (!o.against.empty() && vm.count("repeat")) {
+      return usage_error("validate --against runs nothing for real: --repeat does not apply");
+    }
     o.profile = profile;
     if (vm.count("repeat")) o.repeat = vm["repeat"].as<int>();
     if (vm.count("repeat") && o.repeat < 1) return usage_error("--repeat must be >= 1");
     if (vm.count("replicas")) o.replicas = vm["replicas"].as<int>();
     if (o.replicas < 1) return usage_error("--replicas must be >= 1");
+    if (!o.against.empty()) o.csv_path = o.markdown_path = "";  // only where asked for
     if (vm.count("csv")) o.csv_path = vm["csv"].as<std::string>();
     if (vm.count("markdown")) o.markdown_path = vm["markdown"].as<std::string>();
+    std::error_code ec;
+    if (!o.against.empty() && !o.csv_path.empty() &&
+        std::filesystem::equivalent(o.against, o.csv_path, ec)) {
+      return usage_error("--csv would overwrite the runs --against compares with");
+    }
     if (vm.count("seed")) {
       o.seed = parse_seed(vm["seed"].as<std::string>());
       if (!o.seed) return usage_error("--seed takes a whole number from 0 to 2^64-1");

@@ -15,6 +15,7 @@
 #include "app/measure.hpp"
 #include "app/report.hpp"
 #include "app/scenario_loader.hpp"
+#include "app/stored_measurements.hpp"
 #include "models/world.hpp"
 
 namespace gilsim::app {
@@ -81,6 +82,11 @@ int cmd_validate(const ValidateOptions& o, std::ostream& out, std::ostream& err)
     std::vector<LoadedScenario> loaded;
     for (const std::string& f : files) loaded.push_back(load_scenario_file(f, {{}, o.profile}));
 
+    // The measured side: real runs on the interpreters given, or runs stored by an earlier
+    // validate (--against), whose interpreters stand in by version alone.
+    const bool stored_side = !o.against.empty();
+    const StoredMeasurements stored =
+        stored_side ? read_stored_measurements(o.against) : StoredMeasurements{};
     std::vector<PythonInfo> pythons;
     std::vector<std::string> skipped;
     for (const std::string& p : o.pythons) {
@@ -91,7 +97,7 @@ int cmd_validate(const ValidateOptions& o, std::ostream& out, std::ostream& err)
         err << "gilsim: skipping " << e.diagnostics().front().format() << "\n";
       }
     }
-    if (pythons.empty()) {
+    if (!stored_side && pythons.empty()) {
       throw InputError(Diagnostic{o.pythons.front(), 0, 0, "", "no usable interpreter given"});
     }
 
@@ -102,15 +108,25 @@ int cmd_validate(const ValidateOptions& o, std::ostream& out, std::ostream& err)
         err << "gilsim: " << files[i] << ": no validation block; skipped\n";
         continue;
       }
-      for (const PythonInfo& py : pythons) {
-        const auto& versions = ls.validation->versions;
-        if (std::find(versions.begin(), versions.end(), py.version) == versions.end()) continue;
+      const auto& versions = ls.validation->versions;
+      std::vector<PythonInfo> targets;
+      if (stored_side) {
+        const auto it = stored.find(ls.scenario.name);
+        for (const std::string& v : versions) {
+          if (it != stored.end() && it->second.count(v)) targets.push_back(PythonInfo{"", v, v});
+        }
+      } else {
+        for (const PythonInfo& py : pythons) {
+          if (std::find(versions.begin(), versions.end(), py.version) != versions.end()) {
+            targets.push_back(py);
+          }
+        }
+      }
+      for (const PythonInfo& py : targets) {
         LoadOptions lo{{}, o.profile};
         lo.sets = version_sets(ls.scenario, py);
         const models::Scenario s = load_scenario_file(files[i], lo).scenario;
         const std::uint64_t seed = o.seed.value_or(s.seed);
-        MeasureSettings settings;
-        settings.repeat = o.repeat > 0 ? o.repeat : ls.validation->repeat;
         // Simulated runs with the same work and the environment's randomness drawn afresh for
         // each (replicas), compared median to median with the real runs.
         std::vector<YAML::Node> replicas;
@@ -119,7 +135,12 @@ int cmd_validate(const ValidateOptions& o, std::ostream& out, std::ostream& err)
               YAML::Load(result_json(s, models::simulate(s, seed, nullptr, std::uint64_t(k)))));
         }
         const Spread simulated = spread_of(replicas);
-        const Measurement m = measure(s, seed, py, settings, err);
+        Measurement m;
+        if (!stored_side) {
+          MeasureSettings settings;
+          settings.repeat = o.repeat > 0 ? o.repeat : ls.validation->repeat;
+          m = measure(s, seed, py, settings, err);
+        }
         for (const MetricCheck& check : ls.validation->metrics) {
           Row r;
           r.scenario = s.name;
@@ -130,9 +151,18 @@ int cmd_validate(const ValidateOptions& o, std::ostream& out, std::ostream& err)
           get(simulated.median, check.metric, r.simulated);
           get(simulated.min, check.metric, r.sim_lo);
           get(simulated.max, check.metric, r.sim_hi);
-          get(m.median, check.metric, r.median);
-          get(m.min, check.metric, r.lo);
-          get(m.max, check.metric, r.hi);
+          if (stored_side) {
+            const auto& by_metric = stored.at(ls.scenario.name).at(py.version);
+            const auto it = by_metric.find(check.metric);
+            if (it == by_metric.end()) continue;  // not measured then
+            r.median = it->second.median;
+            r.lo = it->second.min;
+            r.hi = it->second.max;
+          } else {
+            get(m.median, check.metric, r.median);
+            get(m.min, check.metric, r.lo);
+            get(m.max, check.metric, r.hi);
+          }
           const double diff = r.simulated - r.median;
           r.error = check.relative ? (r.median != 0 ? diff / std::fabs(r.median) : 0) : diff;
           r.ok = std::fabs(r.error) <= check.tolerance;
@@ -182,10 +212,17 @@ int cmd_validate(const ValidateOptions& o, std::ostream& out, std::ostream& err)
       }
     }
     std::string summary;
-    for (const PythonInfo& py : pythons) {
+    std::vector<PythonInfo> summarised = pythons;
+    if (stored_side) {
+      summarised.clear();
+      for (const auto& [version, e] : errors)
+        summarised.push_back(PythonInfo{"", version, version});
+    }
+    for (const PythonInfo& py : summarised) {
       const auto& e = errors[py.version];
       if (e.empty()) continue;
-      summary += "- Python " + py.full_version + " (`" + py.path + "`): " +
+      summary += "- Python " + py.full_version +
+                 (stored_side ? std::string(" (stored runs)") : " (`" + py.path + "`)") + ": " +
                  std::to_string(e.size()) + " relative metrics, median absolute error " +
                  fmt(100 * median_abs(e)) + "%, largest " +
                  fmt(100 * *std::max_element(e.begin(), e.end())) + "%; " +
@@ -203,6 +240,7 @@ int cmd_validate(const ValidateOptions& o, std::ostream& out, std::ostream& err)
     std::string report = "# Validation: gilsim against real CPython\n\n";
     report += "Generated by `gilsim validate " + o.dir;
     for (const std::string& p : o.pythons) report += " --python " + p;
+    if (stored_side) report += " --against " + o.against;
     if (!o.profile.empty()) report += " --profile " + o.profile;
     if (o.repeat > 0) report += " --repeat " + std::to_string(o.repeat);
     if (o.replicas != ValidateOptions{}.replicas) {
@@ -212,6 +250,10 @@ int cmd_validate(const ValidateOptions& o, std::ostream& out, std::ostream& err)
     report += "- Host: " + host_description() + "\n";
     for (const PythonInfo& py : pythons) {
       report += "- Interpreter: `" + py.path + "`, Python " + py.full_version + "\n";
+    }
+    if (stored_side) {
+      report += "- Measured: the real runs stored in `" + o.against +
+                "` (not measured again; the host line is this machine's)\n";
     }
     report +=
         "- Profile: " +
