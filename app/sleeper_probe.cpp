@@ -22,6 +22,11 @@ models::Step work(models::StepKind kind, double seconds) {
   return s;
 }
 
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
 /// The sleeper's cycles: from one start of its sleep to the next.
 class SleepStarts final : public models::Observer {
  public:
@@ -30,22 +35,17 @@ class SleepStarts final : public models::Observer {
     if (t == sleeper_ && cat == models::TimeCat::Io) starts_.push_back(at);
   }
   double median_cycle_s() const {
-    std::vector<sim::Time> cycles;
-    for (std::size_t i = 1; i < starts_.size(); ++i) cycles.push_back(starts_[i] - starts_[i - 1]);
-    if (cycles.empty()) return 0;
-    std::sort(cycles.begin(), cycles.end());
-    return sim::to_seconds(cycles[cycles.size() / 2]);
+    std::vector<double> cycles;
+    for (std::size_t i = 1; i < starts_.size(); ++i) {
+      cycles.push_back(sim::to_seconds(starts_[i] - starts_[i - 1]));
+    }
+    return median(cycles);
   }
 
  private:
   models::ThreadId sleeper_;
   std::vector<sim::Time> starts_;
 };
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
-}
 
 }  // namespace
 

@@ -6,7 +6,6 @@
 
 #include <map>
 #include <string>
-#include <tuple>
 
 namespace gilsim::app {
 

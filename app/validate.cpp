@@ -136,6 +136,8 @@ int cmd_validate(const ValidateOptions& o, std::ostream& out, std::ostream& err)
         }
         const Spread simulated = spread_of(replicas);
         Measurement m;
+        const std::map<std::string, StoredMetric>* stored_metrics =
+            stored_side ? &stored.at(ls.scenario.name).at(py.version) : nullptr;
         if (!stored_side) {
           MeasureSettings settings;
           settings.repeat = o.repeat > 0 ? o.repeat : ls.validation->repeat;
@@ -151,10 +153,9 @@ int cmd_validate(const ValidateOptions& o, std::ostream& out, std::ostream& err)
           get(simulated.median, check.metric, r.simulated);
           get(simulated.min, check.metric, r.sim_lo);
           get(simulated.max, check.metric, r.sim_hi);
-          if (stored_side) {
-            const auto& by_metric = stored.at(ls.scenario.name).at(py.version);
-            const auto it = by_metric.find(check.metric);
-            if (it == by_metric.end()) continue;  // not measured then
+          if (stored_metrics != nullptr) {
+            const auto it = stored_metrics->find(check.metric);
+            if (it == stored_metrics->end()) continue;  // not measured then
             r.median = it->second.median;
             r.lo = it->second.min;
             r.hi = it->second.max;
