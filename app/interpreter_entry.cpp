@@ -117,16 +117,20 @@ std::vector<HandoffOrder> handoff_orders(const YAML::Node& m) {
   return out;
 }
 
+models::Scenario with_interpreter_gil(const YAML::Node& m, models::Scenario host) {
+  const std::string version = m["python"]["version"].Scalar();
+  if (const auto gil = models::gil_defaults(version)) host.gil = *gil;
+  host.gil.check_gap =
+      sim::Time(std::llround(check_gap_s(version, num(m["kernels"]["spin_per_s"], 1e7)) * 1e9));
+  return host;
+}
+
 std::optional<RequesterFit> fit_requester(const YAML::Node& m,
                                           const std::vector<HandoffOrder>& orders,
                                           models::Scenario host) {
-  const std::string version = m["python"]["version"].Scalar();
-  const auto gil = models::gil_defaults(version);
+  const auto gil = models::gil_defaults(m["python"]["version"].Scalar());
   if (!gil || gil->kind != models::GilKind::SwitchInterval || orders.empty()) return {};
-  host.gil = *gil;
-  host.gil.check_gap =
-      sim::Time(std::llround(check_gap_s(version, num(m["kernels"]["spin_per_s"], 1e7)) * 1e9));
-  return fit_requester_wins(host, orders);
+  return fit_requester_wins(with_interpreter_gil(m, host), orders);
 }
 
 namespace {

@@ -21,6 +21,9 @@ std::string entry_for(const YAML::Node& measured, const RequesterFit* requester,
                       const ContentionFit* contention);
 /// The measured hand-off orders (3 or more threads).
 std::vector<HandoffOrder> handoff_orders(const YAML::Node& measured);
+/// `host` with the measured interpreter's GIL: its version's defaults and the check gap of its
+/// measured loop speed.
+models::Scenario with_interpreter_gil(const YAML::Node& measured, models::Scenario host);
 /// The hand-off order fit on `host` (its machine and os); none for the tick GIL, free-threaded
 /// builds or a measurement without hand-off orders.
 std::optional<RequesterFit> fit_requester(const YAML::Node& measured,

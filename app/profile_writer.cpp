@@ -258,6 +258,10 @@ std::string profile_yaml(const YAML::Node& m, const std::string& python_path,
     y += "      measured_same_cpu: " + list(same, 1) + "\n";
     y += "      measured_back_same_cpu: " + list(back_same, 1) + "\n";
     y += "      measured_back_other_cpu: " + list(back_other, 1) + "\n";
+    models::Scenario fitted = with_interpreter_gil(m, host);
+    fitted.gil.requester_wins = requester->requester_wins;
+    fitted.gil.requester_persistence = requester->requester_persistence;
+    y += straight_back_yaml(m["sleeper_holds"], fitted);
   }
   return y;
 }

@@ -47,7 +47,66 @@ class SleepStarts final : public models::Observer {
   std::vector<sim::Time> starts_;
 };
 
+/// Which thread took the GIL, at every acquisition, in order.
+class Acquisitions final : public models::Observer {
+ public:
+  void on_gil(sim::Time, models::ThreadId t, bool acquired) override {
+    if (acquired) order_.push_back(t);
+  }
+  /// Among `sleeper`'s acquisitions between two others, the share whose neighbours are one
+  /// thread; -1 if there is none.
+  double straight_back(models::ThreadId sleeper) const {
+    int told = 0, back = 0;
+    for (std::size_t i = 1; i + 1 < order_.size(); ++i) {
+      if (order_[i] != sleeper || order_[i - 1] == sleeper || order_[i + 1] == sleeper) continue;
+      ++told;
+      back += order_[i - 1] == order_[i + 1] ? 1 : 0;
+    }
+    return told > 0 ? double(back) / told : -1;
+  }
+
+ private:
+  std::vector<models::ThreadId> order_;
+};
+
 }  // namespace
+
+models::Scenario sleeper_holds_probe(const models::Scenario& host, double interval_s,
+                                     double sleep_s, double hold_s, int spinners,
+                                     double seconds) {
+  models::Scenario s = host;
+  s.name = "sleeper-holds";
+  s.stop.reset();
+  s.gil.switch_interval = ns(interval_s);
+  s.groups.clear();
+  models::ThreadGroup spin;
+  spin.name = "spinners";
+  spin.count = spinners;
+  spin.program.push_back(work(models::StepKind::Cpu, 2 * seconds));
+  models::ThreadGroup sleeper;
+  sleeper.name = "sleeper";
+  models::Step loop;
+  loop.kind = models::StepKind::Repeat;
+  loop.times = std::max<std::int64_t>(3, std::llround(seconds / (sleep_s + hold_s)));
+  loop.body = {work(models::StepKind::Sleep, sleep_s), work(models::StepKind::Cpu, hold_s)};
+  sleeper.program.push_back(loop);
+  s.groups = {spin, sleeper};
+  return s;
+}
+
+double simulated_straight_back(const models::Scenario& host, double interval_s, double sleep_s,
+                               double hold_s, int spinners, double seconds, int replicas) {
+  const models::Scenario s =
+      sleeper_holds_probe(host, interval_s, sleep_s, hold_s, spinners, seconds);
+  std::vector<double> shares;
+  for (int k = 0; k < replicas; ++k) {
+    Acquisitions order;
+    models::simulate(s, s.seed, &order, std::uint64_t(k));
+    const double share = order.straight_back(models::ThreadId(spinners));
+    if (share >= 0) shares.push_back(share);
+  }
+  return shares.empty() ? -1 : median(shares);
+}
 
 models::Scenario sleeper_probe(const models::Scenario& host, int busy, double compute_s,
                                double sleep_s, double seconds) {
@@ -83,6 +142,30 @@ double simulated_sleeper_stretch(const models::Scenario& host, int busy, double 
     stretches.push_back((starts.median_cycle_s() - sleep_s) / compute_s);
   }
   return median(stretches);
+}
+
+std::string straight_back_yaml(const YAML::Node& m, const models::Scenario& fitted) {
+  if (!m || !m.IsMap() || !profile_text::measured(m["straight_back"])) return "";
+  const double interval = profile_text::num(m["interval_s"], 0.005);
+  const double sleep = profile_text::num(m["sleep_s"], 0.001);
+  const double hold = profile_text::num(m["hold_s"], 50e-6);
+  const int spinners = int(profile_text::num(m["spinners"], 2));
+  const YAML::Node same = m["woke_on_same_cpu"];
+  const double simulated = simulated_straight_back(fitted, interval, sleep, hold, spinners, 4.0);
+  return "      # reported, not fitted: a thread that sleeps " + profile_text::us(sleep) +
+         ", then holds the GIL " + profile_text::us(hold) + ", beside " +
+         std::to_string(spinners) + " CPU-bound threads at " + profile_text::us(interval) +
+         ": the share of its holds after which the GIL goes straight back to the thread it "
+         "took it from (Linux queues that thread on the sleeper's CPU; the model's one run "
+         "queue wakes it on the other), and of its wake-ups on the CPU it slept on\n"
+         "      measured_straight_back: " +
+         profile_text::round3(profile_text::num(m["straight_back"])) + "\n" +
+         "      simulated_straight_back: " +
+         (simulated >= 0 ? profile_text::round3(simulated) : std::string("null")) + "\n" +
+         "      measured_woke_on_same_cpu: " +
+         (profile_text::measured(same) ? profile_text::round3(profile_text::num(same))
+                                       : std::string("null")) +
+         "\n";
 }
 
 std::string sleeper_probe_yaml(const YAML::Node& m, const models::Scenario& host) {

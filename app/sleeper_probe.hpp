@@ -27,6 +27,25 @@ models::Scenario sleeper_probe(const models::Scenario& host, int busy, double co
 double simulated_sleeper_stretch(const models::Scenario& host, int busy, double compute_s,
                                  double sleep_s, double seconds, int replicas = 3);
 
+/// `host` (its machine, OS and GIL) running the convoy's I/O thread in small for `seconds`:
+/// `spinners` CPU-bound threads and one that sleeps `sleep_s`, then runs `hold_s` of Python,
+/// over and over, at switch interval `interval_s`.
+models::Scenario sleeper_holds_probe(const models::Scenario& host, double interval_s,
+                                     double sleep_s, double hold_s, int spinners, double seconds);
+
+/// In simulation, the fraction of the sleeper's holds after which the GIL goes straight back to
+/// the thread it took it from (the median over `replicas` runs; -1 if it never held it). On
+/// Linux that thread, woken by the hand-off, queues behind the sleeper on the sleeper's CPU and
+/// takes the GIL as soon as it sleeps again; the model's single run queue wakes it on the
+/// other CPU, where it arrives while the sleeper still holds the GIL.
+double simulated_straight_back(const models::Scenario& host, double interval_s, double sleep_s,
+                               double hold_s, int spinners, double seconds, int replicas = 3);
+
+/// Lines for the requester fit's section (empty if not measured): the measured share of the
+/// sleeper's holds that went straight back, its share of wake-ups on the CPU it slept on, and
+/// the simulated share on `fitted` (the profile's machine, OS and fitted GIL).
+std::string straight_back_yaml(const YAML::Node& measured, const models::Scenario& fitted);
+
 /// The profile's `sleeper_beside_busy` calibration section (empty if not measured): each
 /// point's measured stretch beside the simulated one.
 std::string sleeper_probe_yaml(const YAML::Node& measured, const models::Scenario& host);

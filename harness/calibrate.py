@@ -319,6 +319,86 @@ def handoffs(nthreads, seconds, interval):
     return runs, [g for g in gaps if g >= 0], handoff_order(holders, cpus if known else None)
 
 
+def straight_back(spans, holds, horizon):
+    """For each of a sleeper's GIL holds (start, end), whether the GIL went straight back to the
+    thread it took it from: the spinner whose holding span began last before the hold is the one
+    whose next span begins first after it (within `horizon`). `spans`: per spinner, its holding
+    spans (start, end). Returns the fraction over the holds that could be told (None if none)."""
+    starts = sorted((s, i) for i, mine in enumerate(spans) for s, _ in mine)
+    told = back = 0
+    k = 0
+    for a, b in holds:
+        while k < len(starts) and starts[k][0] < a:
+            k += 1
+        if k == 0:
+            continue
+        before = starts[k - 1][1]
+        j = k
+        while j < len(starts) and starts[j][0] < b:
+            j += 1
+        if j == len(starts) or starts[j][0] - b > horizon:
+            continue
+        told += 1
+        back += starts[j][1] == before
+    return float(back) / told if told else None
+
+
+def sleeper_holds(seconds, interval, sleep_s=0.001, hold_s=50e-6, spinners=2):
+    """The convoy's I/O thread in small: `spinners` CPU-bound threads and one that sleeps
+    `sleep_s`, then runs `hold_s` of Python, over and over, at switch interval `interval`. The
+    fraction of its holds after which the GIL went straight back to the thread it took it from
+    (on Linux that thread, woken by the hand-off, is queued behind the sleeper on the sleeper's
+    CPU and runs the moment it sleeps again), and the share of its wake-ups on the CPU it
+    slept on."""
+    if common.thread_cpu() is None or not hasattr(sys, "setswitchinterval"):
+        return None
+    sys.setswitchinterval(interval)
+    stop = [False]
+    go = threading.Event()
+    spans = [[] for _ in common.RANGE(spinners)]
+    holds, same_cpu = [], []
+    getcpu = cpu_probe()
+
+    def spin(mine):
+        go.wait()
+        start = last = now()
+        while not stop[0]:
+            t = now()
+            if t - last > 50e-6:
+                mine.append((start, last))
+                start = t
+            last = t
+        mine.append((start, last))
+
+    def sleeper():
+        go.wait()
+        end = now() + seconds
+        while now() < end:
+            before = getcpu() if getcpu else -1
+            time.sleep(sleep_s)
+            a = now()
+            after = getcpu() if getcpu else -1
+            c0 = common.thread_cpu()
+            while common.thread_cpu() - c0 < hold_s:
+                pass
+            holds.append((a, now()))
+            if before >= 0 and after >= 0:
+                same_cpu.append(before == after)
+        stop[0] = True
+
+    threads = [threading.Thread(target=spin, args=(spans[i],)) for i in common.RANGE(spinners)]
+    threads.append(threading.Thread(target=sleeper))
+    for t in threads:
+        t.start()
+    time.sleep(0.05)
+    go.set()
+    for t in threads:
+        t.join()
+    return {"interval_s": interval, "sleep_s": sleep_s, "hold_s": hold_s, "spinners": spinners,
+            "holds": len(holds), "straight_back": straight_back(spans, holds, 2 * interval),
+            "woke_on_same_cpu": float(sum(same_cpu)) / len(same_cpu) if same_cpu else None}
+
+
 def handoff_order(holders, cpus=None):
     """From the sequence of GIL holders (one entry per change): the fractions of hand-offs back
     to the holder before the current one, overall, after a hand-off that also went back and
@@ -517,6 +597,7 @@ def main(argv):
                 entry = {"threads": n, "interval_s": interval, "seconds": secs}
                 entry.update(order)
                 result["handoff_order"].append(entry)
+    result["sleeper_holds"] = sleeper_holds(1.0 if quick else 4.0, 0.005)
     if hasattr(sys, "setcheckinterval") and not hasattr(sys, "setswitchinterval"):
         result["tick_contention"] = tick_contention(0.1 if quick else 0.2, 3 if quick else 7)
     result["parallelism"] = parallelism(result["logical_cpus"] + 1, 0.3 if quick else 0.5,

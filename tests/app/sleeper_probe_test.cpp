@@ -49,3 +49,32 @@ TEST_CASE("the profile lists each measured point of the probe beside the simulat
   CHECK(y.find("{compute: 1ms, sleep: 1ms, measured: null, simulated: ") != std::string::npos);
   CHECK(app::sleeper_probe_yaml(YAML::Load("{}"), host()).empty());
 }
+
+TEST_CASE("beside a single spinner every sleeper hold goes straight back to it",
+          "[app][calibrate]") {
+  CHECK(app::simulated_straight_back(host(), 0.005, 0.001, 50e-6, 1, 0.5) == 1.0);
+}
+
+TEST_CASE("beside two spinners the model's one run queue rarely hands the GIL straight back",
+          "[app][calibrate]") {
+  // The interrupted spinner wakes on the other CPU while the sleeper still holds the GIL and
+  // queues at the back of the condition variable (Linux queues it behind the sleeper instead).
+  const double share = app::simulated_straight_back(host(), 0.005, 0.001, 50e-6, 2, 1.0);
+  CHECK(share >= 0);
+  CHECK(share < 0.2);
+}
+
+TEST_CASE("the requester fit reports the measured straight-back share beside the simulated one",
+          "[app][calibrate]") {
+  const YAML::Node m = YAML::Load(
+      "{interval_s: 0.005, sleep_s: 0.001, hold_s: 0.00005, spinners: 2, holds: 600,"
+      " straight_back: 0.55, woke_on_same_cpu: 0.7}");
+  const std::string y = app::straight_back_yaml(m, host());
+  CHECK(y.find("sleeps 1ms, then holds the GIL 50us, beside 2 CPU-bound threads at 5ms") !=
+        std::string::npos);
+  CHECK(y.find("measured_straight_back: 0.55\n") != std::string::npos);
+  CHECK(y.find("simulated_straight_back: 0") != std::string::npos);
+  CHECK(y.find("measured_woke_on_same_cpu: 0.7\n") != std::string::npos);
+  CHECK(app::straight_back_yaml(YAML::Load("{straight_back: null}"), host()).empty());
+  CHECK(app::straight_back_yaml(YAML::Node(), host()).empty());
+}

@@ -112,5 +112,33 @@ class SleeperBesideBusyTest(unittest.TestCase):
             os.waitpid(-1, os.WNOHANG)
 
 
+class StraightBackTest(unittest.TestCase):
+    # Two spinners' holding spans (start, end) and a sleeper's holds between them.
+    SPANS = [[(0.000, 0.010), (0.0102, 0.020), (0.0301, 0.040)],
+             [(0.0201, 0.030)]]
+
+    def test_a_hold_is_straight_back_when_the_spinner_it_interrupted_resumes_first(self):
+        # 0.010-0.0102: spinner 0 before and after; 0.020-0.0201: 0 before, 1 after;
+        # 0.030-0.0301: 1 before, 0 after.
+        holds = [(0.0100, 0.0101), (0.0200, 0.02005), (0.0300, 0.03005)]
+        self.assertAlmostEqual(calibrate.straight_back(self.SPANS, holds, 0.01), 1.0 / 3)
+
+    def test_holds_with_no_spinner_before_or_none_soon_after_are_not_counted(self):
+        holds = [(-0.001, -0.0005), (0.0100, 0.0101), (0.040, 0.041)]
+        self.assertEqual(calibrate.straight_back(self.SPANS, holds, 0.01), 1.0)
+        self.assertIsNone(calibrate.straight_back(self.SPANS, [(0.045, 0.046)], 0.01))
+
+    def test_the_probe_counts_its_holds_and_stops_its_threads(self):
+        probe = calibrate.sleeper_holds(0.2, 0.005)
+        if probe is None:  # no thread CPU clock or no switch interval (2.7)
+            return
+        self.assertGreater(probe["holds"], 5)  # each waits for the GIL about 1-3 intervals
+        self.assertGreaterEqual(probe["straight_back"], 0)
+        self.assertLessEqual(probe["straight_back"], 1)
+        alive = [t for t in calibrate.threading.enumerate()
+                 if t is not calibrate.threading.current_thread()]
+        self.assertEqual(alive, [])
+
+
 if __name__ == "__main__":
     unittest.main()
