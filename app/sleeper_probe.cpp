@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 #include <vector>
 
 #include "app/profile_text.hpp"
@@ -47,6 +48,29 @@ class SleepStarts final : public models::Observer {
   std::vector<sim::Time> starts_;
 };
 
+/// `host` with its threads replaced: `busy` threads computing `busy_s` each, then one thread
+/// (after them) repeating `body`, a cycle of about `cycle_s`, for about `seconds`.
+models::Scenario beside_busy(const models::Scenario& host, const char* name, int busy,
+                             double busy_s, double seconds, double cycle_s,
+                             std::vector<models::Step> body) {
+  models::Scenario s = host;
+  s.name = name;
+  s.stop.reset();
+  models::ThreadGroup spinners;
+  spinners.name = "busy";
+  spinners.count = busy;
+  spinners.program.push_back(work(models::StepKind::Cpu, busy_s));
+  models::ThreadGroup sleeper;
+  sleeper.name = "sleeper";
+  models::Step loop;
+  loop.kind = models::StepKind::Repeat;
+  loop.times = std::max<std::int64_t>(3, std::llround(seconds / cycle_s));
+  loop.body = std::move(body);
+  sleeper.program.push_back(loop);
+  s.groups = {spinners, sleeper};
+  return s;
+}
+
 /// Which thread took the GIL, at every acquisition, in order.
 class Acquisitions final : public models::Observer {
  public:
@@ -72,25 +96,11 @@ class Acquisitions final : public models::Observer {
 }  // namespace
 
 models::Scenario sleeper_holds_probe(const models::Scenario& host, double interval_s,
-                                     double sleep_s, double hold_s, int spinners,
-                                     double seconds) {
-  models::Scenario s = host;
-  s.name = "sleeper-holds";
-  s.stop.reset();
+                                     double sleep_s, double hold_s, int spinners, double seconds) {
+  models::Scenario s =
+      beside_busy(host, "sleeper-holds", spinners, 2 * seconds, seconds, sleep_s + hold_s,
+                  {work(models::StepKind::Sleep, sleep_s), work(models::StepKind::Cpu, hold_s)});
   s.gil.switch_interval = ns(interval_s);
-  s.groups.clear();
-  models::ThreadGroup spin;
-  spin.name = "spinners";
-  spin.count = spinners;
-  spin.program.push_back(work(models::StepKind::Cpu, 2 * seconds));
-  models::ThreadGroup sleeper;
-  sleeper.name = "sleeper";
-  models::Step loop;
-  loop.kind = models::StepKind::Repeat;
-  loop.times = std::max<std::int64_t>(3, std::llround(seconds / (sleep_s + hold_s)));
-  loop.body = {work(models::StepKind::Sleep, sleep_s), work(models::StepKind::Cpu, hold_s)};
-  sleeper.program.push_back(loop);
-  s.groups = {spin, sleeper};
   return s;
 }
 
@@ -110,25 +120,12 @@ double simulated_straight_back(const models::Scenario& host, double interval_s, 
 
 models::Scenario sleeper_probe(const models::Scenario& host, int busy, double compute_s,
                                double sleep_s, double seconds) {
-  models::Scenario s = host;
-  s.name = "sleeper-beside-busy";
-  s.stop.reset();
+  // The spinners outlast the sleeper even if it gets a CPU only a third of the time.
+  models::Scenario s =
+      beside_busy(host, "sleeper-beside-busy", busy, 4 * seconds, seconds, compute_s + sleep_s,
+                  {work(models::StepKind::Cpu, compute_s), work(models::StepKind::Sleep, sleep_s)});
   s.gil = *models::gil_defaults("3.13t");  // no lock: the OS alone decides who runs
   s.gil.bytecode_overhead = 0;
-  s.groups.clear();
-  models::ThreadGroup spinners;
-  spinners.name = "busy";
-  spinners.count = busy;
-  // They outlast the sleeper even if it gets a CPU only a third of the time.
-  spinners.program.push_back(work(models::StepKind::Cpu, 4 * seconds));
-  models::ThreadGroup sleeper;
-  sleeper.name = "sleeper";
-  models::Step loop;
-  loop.kind = models::StepKind::Repeat;
-  loop.times = std::max<std::int64_t>(3, std::llround(seconds / (compute_s + sleep_s)));
-  loop.body = {work(models::StepKind::Cpu, compute_s), work(models::StepKind::Sleep, sleep_s)};
-  sleeper.program.push_back(loop);
-  s.groups = {spinners, sleeper};
   return s;
 }
 
@@ -153,8 +150,8 @@ std::string straight_back_yaml(const YAML::Node& m, const models::Scenario& fitt
   const YAML::Node same = m["woke_on_same_cpu"];
   const double simulated = simulated_straight_back(fitted, interval, sleep, hold, spinners, 4.0);
   return "      # reported, not fitted: a thread that sleeps " + profile_text::us(sleep) +
-         ", then holds the GIL " + profile_text::us(hold) + ", beside " +
-         std::to_string(spinners) + " CPU-bound threads at " + profile_text::us(interval) +
+         ", then holds the GIL " + profile_text::us(hold) + ", beside " + std::to_string(spinners) +
+         " CPU-bound threads at " + profile_text::us(interval) +
          ": the share of its holds after which the GIL goes straight back to the thread it "
          "took it from (Linux queues that thread on the sleeper's CPU; the model's one run "
          "queue wakes it on the other), and of its wake-ups on the CPU it slept on\n"
