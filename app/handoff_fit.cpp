@@ -93,9 +93,9 @@ RequesterFit fit_requester_wins(const models::Scenario& base,
   RequesterFit best;
   best.error = std::numeric_limits<double>::infinity();
   for (int r = 0; r <= (conditional ? 8 : 0); ++r) {
-    for (int step = 0; step <= 20; ++step) {
+    for (int step = 0; step <= kRequesterWinsSteps; ++step) {
       RequesterFit fit;
-      fit.requester_wins = 0.025 * step;
+      fit.requester_wins = kRequesterWinsStep * step;
       fit.requester_persistence = 0.1 * r;
       for (const HandoffOrder& m : measured) {
         models::Scenario s = base;

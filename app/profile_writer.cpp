@@ -234,8 +234,8 @@ std::string profile_yaml(const YAML::Node& m, const std::string& python_path,
     }
     y += "    requester_wins:\n";
     y += "      model: hand-offs back to the previous holder (overall, after one that went back, "
-         "after one that did not), simulated on this machine for requester_wins in [0, 0.5] "
-         "and requester_persistence in [0, 0.8]; least squared error\n";
+         "after one that did not), simulated on this machine for requester_wins in [0, " +
+         round3(kRequesterWinsMax) + "] and requester_persistence in [0, 0.8]; least squared error\n";
     y += "      value: " + round3(requester->requester_wins) + "\n";
     y += "      persistence: " + round3(requester->requester_persistence) + "\n";
     y += "      threads: " + list(threads, 1) + "\n";

@@ -69,6 +69,22 @@ TEST_CASE("the requester fit recovers the values behind a simulated hand-off ord
   }
 }
 
+TEST_CASE("the requester fit reaches races won by the requester more often than not",
+          "[app][calibrate]") {
+  // A host where most races go to the requester: the fit must not stop at one half.
+  models::Scenario truth = host();
+  truth.seed = 5;
+  truth.gil.requester_wins = 0.8;
+  app::HandoffOrder h;
+  h.threads = 3;
+  h.interval_s = 0.005;
+  h.seconds = 2.0;
+  h.measured.back = app::simulated_handoff_order(truth, 3, h.seconds, 3).back;
+  const app::RequesterFit fit = app::fit_requester_wins(host(), {h}, 3);
+  CHECK(fit.requester_wins > 0.6);
+  CHECK(fit.requester_wins <= app::kRequesterWinsMax);
+}
+
 TEST_CASE("without conditional fractions the fit keeps the race independent", "[app][calibrate]") {
   models::Scenario truth = host();
   truth.seed = 7;
