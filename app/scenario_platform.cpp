@@ -11,8 +11,8 @@ namespace {
 
 const std::vector<std::string> kMachineKeys = {"cores", "threads_per_core", "smt_throughput"};
 const std::vector<std::string> kOsKeys = {
-    "timeslice",          "wakeup_latency", "context_switch", "wakeup_preemption",
-    "wakeup_granularity", "sleeper_credit", "timer_slack"};
+    "timeslice",      "wakeup_latency", "context_switch", "wakeup_preemption", "wakeup_granularity",
+    "sleeper_credit", "timer_slack",    "wake_affine",    "balance_delay",     "timer_coalescing"};
 const std::vector<std::string> kCommonGilKeys = {"version", "waiter_choice"};
 const std::vector<std::string> kSwitchKeys = {"switch_interval", "check_gap", "force_switching",
                                               "requester_wins", "requester_persistence"};
@@ -60,6 +60,10 @@ void read_os(FieldReader& r, const YAML::Node& node, models::OsSpec& os) {
   dur("context_switch", Sign::NonNegative, os.context_switch);
   dur("wakeup_granularity", Sign::NonNegative, os.wakeup_granularity);
   dur("sleeper_credit", Sign::NonNegative, os.sleeper_credit);
+  dur("balance_delay", Sign::NonNegative, os.balance_delay);
+  if (node["wake_affine"]) {
+    if (auto v = r.number(node["wake_affine"], "os.wake_affine", 0, 1)) os.wake_affine = *v;
+  }
   if (node["wakeup_latency"]) {
     if (auto v = r.dist(node["wakeup_latency"], "os.wakeup_latency", Sign::NonNegative)) {
       os.wakeup_latency = *v;
@@ -68,6 +72,11 @@ void read_os(FieldReader& r, const YAML::Node& node, models::OsSpec& os) {
   if (node["timer_slack"]) {
     if (auto v = r.dist(node["timer_slack"], "os.timer_slack", Sign::NonNegative)) {
       os.timer_slack = *v;
+    }
+  }
+  if (node["timer_coalescing"]) {
+    if (auto v = r.boolean(node["timer_coalescing"], "os.timer_coalescing")) {
+      os.timer_coalescing = *v;
     }
   }
   if (node["wakeup_preemption"]) {

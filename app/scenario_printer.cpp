@@ -83,6 +83,9 @@ std::string resolved_yaml(const models::Scenario& s) {
   out += "  wakeup_granularity: " + dur(double(s.os.wakeup_granularity)) + "\n";
   out += "  sleeper_credit: " + dur(double(s.os.sleeper_credit)) + "\n";
   out += "  timer_slack: " + dist_text(s.os.timer_slack) + "\n";
+  out += "  wake_affine: " + format_double(s.os.wake_affine) + "\n";
+  out += "  balance_delay: " + dur(double(s.os.balance_delay)) + "\n";
+  out += "  timer_coalescing: " + b(s.os.timer_coalescing) + "\n";
   out += "interpreter:  # " + std::string(models::gil_kind_name(s.gil.kind)) + "\n";
   out += "  version: " + quoted(s.gil.version) + "\n";
   out += "  waiter_choice: " + std::string(choice_name(s.gil.waiter_choice)) + "\n";

@@ -83,6 +83,21 @@ void OsScheduler::enqueue(ThreadId t) {
   run_queue_.emplace_back(k.vruntime, t);
   std::push_heap(run_queue_.begin(), run_queue_.end(), std::greater<>());
   if (was_empty) arm_slices();
+  // Only a wake-affine placement queues a thread while a CPU idles.
+  if (idle_cpus_ > 0) arm_balance();
+}
+
+void OsScheduler::arm_balance() {
+  if (!sim_.pending(balance_)) balance_ = sim_.after(spec_.balance_delay, [this] { balance(); });
+}
+
+void OsScheduler::balance() {
+  balance_ = {};
+  if (idle_cpus_ == 0 || run_queue_.empty()) return;
+  const CpuId cpu = pick_idle_cpu();
+  --idle_cpus_;
+  dispatch(pop_queue(), cpu);
+  if (idle_cpus_ > 0 && !run_queue_.empty()) arm_balance();
 }
 
 void OsScheduler::arm_slices() {

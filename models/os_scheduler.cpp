@@ -17,7 +17,8 @@ OsScheduler::OsScheduler(sim::Simulator& sim, const MachineSpec& machine, const 
       switch_ends_(sim.add_lane()),
       cpus_(std::size_t(machine.logical_cpus())),
       idle_cpus_(machine.logical_cpus()),
-      rngs_(std::move(thread_rngs)) {}
+      rngs_(std::move(thread_rngs)),
+      timers_(sim, machine.logical_cpus(), spec.timer_coalescing) {}
 
 void OsScheduler::settle_time(Task& task) {
   const sim::Time now = sim_.now();
@@ -94,6 +95,11 @@ void OsScheduler::wake(ThreadId t, ThreadId waker) {
   update_min_vruntime();
   k.vruntime = std::max(k.vruntime, min_vruntime_ - spec_.sleeper_credit);
   const CpuId cpu = pick_idle_cpu();
+  if (cpu != kNoCpu && spec_.wake_affine > 0 && k.last_cpu != kNoCpu &&
+      cpus_[k.last_cpu].thread != kNoThread && rngs_[t]->uniform01() < spec_.wake_affine) {
+    wake_affine(t, k.last_cpu, waker);
+    return;
+  }
   if (cpu != kNoCpu) {
     k.state = State::Waking;
     k.cpu = cpu;
@@ -120,11 +126,43 @@ void OsScheduler::wake(ThreadId t, ThreadId waker) {
   enqueue(t);
 }
 
+void OsScheduler::wake_affine(ThreadId t, CpuId cpu, ThreadId waker) {
+  Task& k = tasks_[t];
+  if (spec_.wakeup_preemption && preemption_lead(cpu, k.vruntime) >= 0) {
+    if (waker != kNoThread && tasks_[waker].cpu == cpu) {
+      preempt(cpu);
+      dispatch(t, cpu);
+      return;
+    }
+    k.state = State::Signalled;
+    k.affine = cpu;
+    const sim::Time latency = spec_.wakeup_latency.sample(*rngs_[t]);
+    k.wake_event = sim_.after(latency, [this, t] { land(t); });
+    return;
+  }
+  enqueue(t);
+}
+
 void OsScheduler::land(ThreadId t) {
   // The wake-up interrupt has arrived: whatever is best now.
   Task& k = tasks_[t];
   k.wake_event = {};
   update_min_vruntime();
+  if (k.affine != kNoCpu) {
+    // It stays on that CPU: preempts what runs there now, or takes it if it fell idle.
+    const CpuId cpu = k.affine;
+    k.affine = kNoCpu;
+    if (cpus_[cpu].thread == kNoThread) {
+      --idle_cpus_;
+      dispatch(t, cpu);
+    } else if (preemption_lead(cpu, k.vruntime) >= 0) {
+      preempt(cpu);
+      dispatch(t, cpu);
+    } else {
+      enqueue(t);
+    }
+    return;
+  }
   const CpuId cpu = pick_idle_cpu();
   if (cpu != kNoCpu) {
     --idle_cpus_;
@@ -147,6 +185,7 @@ void OsScheduler::arrive(ThreadId t) {
   account(k, TimeCat::Sys, switch_start);
   machine_.occupy(k.cpu, switch_start);
   k.wake_event = {};
+  k.last_cpu = k.cpu;
   start_running(t, k.cpu, switch_start);
 }
 
@@ -155,6 +194,7 @@ void OsScheduler::dispatch(ThreadId t, CpuId cpu) {
   Task& k = tasks_[t];
   cpus_[cpu].thread = t;
   k.cpu = cpu;
+  k.last_cpu = cpu;
   machine_.occupy(cpu);
   if (spec_.context_switch > 0) {
     k.state = State::Running;

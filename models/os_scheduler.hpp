@@ -8,6 +8,10 @@
 //   virtual runtime of the runnable threads, so sleepers get ahead but cannot bank time.
 // - A woken thread goes to an idle logical CPU, preferring one whose whole core is idle
 //   (spreading before doubling up on hyperthreads), and starts there after `wakeup_latency`.
+//   With probability `wake_affine` it stays instead on the CPU it last ran on when that one is
+//   busy (Linux's wake-affine and cache-hot choices, and hypervisors that pack vCPUs): it may
+//   preempt the thread there, else it queues; an idle CPU pulls a queued thread
+//   `balance_delay` later (idle load balancing), and a thread preempted there queues the same way.
 // - With no idle CPU it may preempt (wake-up preemption): the running thread with the largest
 //   virtual runtime, if that leads its own by at least `wakeup_granularity`. When the waker
 //   itself (a thread releasing a lock, in its system call) is that thread, the preemption is
@@ -30,6 +34,7 @@
 #include <utility>
 #include <vector>
 
+#include "models/hr_timers.hpp"
 #include "models/ids.hpp"
 #include "models/machine.hpp"
 #include "models/observer.hpp"
@@ -45,6 +50,13 @@ struct OsSpec {
   sim::Time wakeup_granularity = 1 * sim::kMillisecond;
   sim::Time sleeper_credit = 3 * sim::kMillisecond;
   sim::Dist timer_slack = sim::Dist::constant(50 * sim::kMicrosecond);  ///< a sleep's lateness
+  /// Chance that a thread woken while the CPU it last ran on is busy stays there (0: it always
+  /// takes an idle CPU when there is one).
+  double wake_affine = 0;
+  sim::Time balance_delay = 4 * sim::kMillisecond;  ///< until an idle CPU pulls a queued thread
+  /// Timers of one CPU whose deadlines have passed fire together with the next one due (see
+  /// hr_timers.hpp); false: each fires at its deadline plus its slack.
+  bool timer_coalescing = false;
 };
 
 /// Per-thread time split, in nanoseconds, indexed by TimeCat.
@@ -81,6 +93,12 @@ class OsScheduler : private Machine::Listener {
   void trim_burst(ThreadId t, std::int64_t left);
   /// How late a sleep's timer fires for this thread (Linux timer slack; drawn from its stream).
   sim::Time timer_slack(ThreadId t) { return spec_.timer_slack.sample(*rngs_[t]); }
+  /// Arms an hrtimer for thread t on the CPU it runs (or last ran) on: `deadline_in` from now,
+  /// at most `slack` late. Cancel it with Simulator::cancel.
+  sim::EventId arm_timer(ThreadId t, sim::LaneId lane, sim::Time deadline_in, sim::Time slack,
+                         sim::Callback fire) {
+    return timers_.arm(tasks_[t].last_cpu, lane, deadline_in, slack, fire);
+  }
   /// How the thread's time counts while it is runnable but not running (GilWait or CpuWait).
   void set_wait_cat(ThreadId t, TimeCat cat);
 
@@ -100,6 +118,8 @@ class OsScheduler : private Machine::Listener {
   struct Task {
     State state = State::Unborn;
     CpuId cpu = kNoCpu;
+    CpuId last_cpu = kNoCpu;              // where it ran last (wake_affine)
+    CpuId affine = kNoCpu;                // Signalled: the busy CPU it stays on, else kNoCpu
     TimeCat cat = TimeCat::CpuWait;       // what the time since `since` counts as
     TimeCat wait_cat = TimeCat::CpuWait;  // category while Waking or Queued
     TimeCat burst_cat = TimeCat::Cpu;
@@ -128,6 +148,11 @@ class OsScheduler : private Machine::Listener {
   void settle_time(Task& task);
   void arrive(ThreadId t);
   void land(ThreadId t);
+  /// wake(): stays on its busy previous CPU `cpu` (wake_affine).
+  void wake_affine(ThreadId t, CpuId cpu, ThreadId waker);
+  /// An idle CPU takes the fairest queued thread (idle load balancing), at most one pending.
+  void arm_balance();
+  void balance();
   void start_running(ThreadId t, CpuId cpu, sim::Time on_cpu_since);
   sim::Time vruntime_now(const Task& task) const;
   void update_min_vruntime();
@@ -159,6 +184,8 @@ class OsScheduler : private Machine::Listener {
   Observer* observer_ = nullptr;
   std::uint64_t switches_ = 0;
   std::uint64_t preemptions_ = 0;
+  sim::EventId balance_;
+  HrTimers timers_;
 };
 
 }  // namespace gilsim::models

@@ -49,6 +49,10 @@ class World final : private GilHost, private OsScheduler::Client, private Observ
   bool is_running(ThreadId t) const override { return os_->running(t); }
   CpuId cpu_of(ThreadId t) const override { return os_->cpu_of(t); }
   sim::Time timer_slack(ThreadId t) override { return os_->timer_slack(t); }
+  sim::EventId arm_timer(ThreadId t, sim::LaneId lane, sim::Time deadline_in,
+                         sim::Callback fire) override {
+    return os_->arm_timer(t, lane, deadline_in, os_->timer_slack(t), fire);
+  }
   void gil_changed(ThreadId t, bool acquired) override {
     for (Observer* o : observers_) o->on_gil(sim_.now(), t, acquired);
   }

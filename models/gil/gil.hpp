@@ -118,6 +118,12 @@ class GilHost {
   /// How late the thread's timed wait expires after its deadline: a futex timeout is an
   /// hrtimer with the thread's timer slack, as a sleep is.
   virtual sim::Time timer_slack(ThreadId /*t*/) { return 0; }
+  /// Arms the thread's timed wait: an hrtimer `deadline_in` from now, fired with the thread's
+  /// timer slack (and, on a host that models it, together with its CPU's other due timers).
+  virtual sim::EventId arm_timer(ThreadId t, sim::LaneId lane, sim::Time deadline_in,
+                                 sim::Callback fire) {
+    return sim().after(lane, deadline_in + timer_slack(t), fire);
+  }
   /// Reports that `t` took (acquired) or released the GIL, at the exact moment.
   virtual void gil_changed(ThreadId /*t*/, bool /*acquired*/) {}
 };

@@ -51,8 +51,7 @@ void SwitchIntervalGil::wait(ThreadId t) {
   w.phase = Phase::Cond;
   w.timed_out = false;
   w.saved_switch = switch_number_;
-  w.timer = host_.sim().after(timeouts_, spec_.switch_interval + host_.timer_slack(t),
-                              [this, t] { on_timeout(t); });
+  w.timer = host_.arm_timer(t, timeouts_, spec_.switch_interval, [this, t] { on_timeout(t); });
   cond_.add(t);
   host_.block(t);
 }
@@ -69,7 +68,10 @@ void SwitchIntervalGil::on_timeout(ThreadId t) {
 void SwitchIntervalGil::signal_cond(ThreadId waker) {
   ThreadId t = kNoThread;
   bool to_requester = false;
-  if (drop_request_ && requester_ != kNoThread && cond_.contains(requester_)) {
+  // The requester can race only if it posted from another CPU than the dropper's: on the same
+  // CPU the holder ran again only once the requester had gone back to sleep.
+  const bool shared_cpu = requester_cpu_ != kNoCpu && requester_cpu_ == host_.cpu_of(waker);
+  if (drop_request_ && requester_ != kNoThread && cond_.contains(requester_) && !shared_cpu) {
     // A race between the requester, not yet asleep, and the futex queue's choice.
     const double p = spec_.requester_wins;
     const double rho = spec_.requester_persistence;

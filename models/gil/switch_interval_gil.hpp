@@ -13,7 +13,9 @@
 //   `check_gap` of bytecode (uniformly placed), or when a C call returns; a long C call is
 //   never interrupted. It then drops the GIL and immediately calls take_gil again.
 // - drop_gil signals one waiter of `cond`: the one that posted the pending request with
-//   probability `requester_wins` (glibc lets a waiter not yet asleep consume the signal), else
+//   probability `requester_wins` (glibc lets a waiter not yet asleep consume the signal) if it
+//   posted from another CPU than the dropper's (on the same CPU the holder ran again only once
+//   the requester had gone back to sleep: kernel traces show it never wins there), else
 //   the one the futex queue gives (WaiterChoice; FIFO by default); with
 //   `requester_persistence` the chance depends on who won the previous race. With FORCE_SWITCHING,
 //   a thread dropping while a request is pending (also before a blocking call) clears it and waits
