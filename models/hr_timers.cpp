@@ -21,30 +21,25 @@ void HrTimers::expire(CpuId cpu, std::uint32_t id) {
   // expiries (the timer queue's), ties in arming order.
   const sim::Time now = sim_.now();
   std::vector<Armed>& armed = armed_[std::size_t(cpu)];
-  due_.clear();
+  std::vector<Armed> due;  // run after the scan: callbacks may arm timers on this CPU
   std::size_t kept = 0;
   for (Armed& a : armed) {
     if (a.id == id) {
-      due_.push_back(a);
+      due.push_back(a);
     } else if (!sim_.pending(a.event)) {
       continue;  // cancelled
     } else if (a.soft <= now) {
       sim_.cancel(a.event);
-      due_.push_back(a);
+      due.push_back(a);
     } else {
       armed[kept++] = a;
     }
   }
   armed.resize(kept);
-  std::sort(due_.begin(), due_.end(), [](const Armed& a, const Armed& b) {
+  std::sort(due.begin(), due.end(), [](const Armed& a, const Armed& b) {
     return a.hard != b.hard ? a.hard < b.hard : a.id < b.id;
   });
-  // Callbacks may arm new timers (on this CPU too): run them from a copy.
-  std::vector<Armed> due;
-  due.swap(due_);
   for (Armed& a : due) a.fire();
-  due.clear();
-  if (due_.empty()) due_.swap(due);
 }
 
 }  // namespace gilsim::models

@@ -29,7 +29,6 @@ class HrTimers {
   /// time order). Cancel it with Simulator::cancel on the id.
   sim::EventId arm(CpuId cpu, sim::LaneId lane, sim::Time deadline_in, sim::Time slack,
                    sim::Callback fire);
-  bool coalescing() const { return coalesce_; }
 
  private:
   struct Armed {
@@ -44,7 +43,6 @@ class HrTimers {
   sim::Simulator& sim_;
   bool coalesce_;
   std::vector<std::vector<Armed>> armed_;  // per CPU, in arming order
-  std::vector<Armed> due_;                 // scratch for expire()
   std::uint32_t next_id_ = 0;
 };
 

@@ -204,14 +204,14 @@ void PyThread::begin_block() {
   in_io_ = true;
   io_started_ = sim_.now();
   // A sleep's timer fires late by the OS's timer slack; a blocking call ends when it ends.
-  if (step_ == StepKind::Sleep) {
-    const sim::Time late = os_.timer_slack(id_);
-    os_.block(id_, TimeCat::Io);
-    os_.arm_timer(id_, io_lane_, step_nominal_, late, [this] { io_done(); });
-    return;
-  }
+  const bool sleep = step_ == StepKind::Sleep;
+  const sim::Time late = sleep ? os_.timer_slack(id_) : 0;
   os_.block(id_, TimeCat::Io);
-  sim_.after(io_lane_, step_nominal_, [this] { io_done(); });
+  if (sleep) {
+    os_.arm_timer(id_, io_lane_, step_nominal_, late, [this] { io_done(); });
+  } else {
+    sim_.after(io_lane_, step_nominal_, [this] { io_done(); });
+  }
 }
 
 void PyThread::io_done() {
