@@ -166,8 +166,7 @@ std::string profile_yaml(const YAML::Node& m, const std::string& python_path,
        ", p50: " + round3(num(lock["p50"]) * 1e6) + ", p90: " + round3(num(lock["p90"]) * 1e6) +
        "}\n";
   if (m["idle_wake_s"] && m["idle_wake_s"].IsMap()) {
-    y += "  wake_latency_by_idle_us:  # a process woken after its CPU idled this long (not used "
-         "by the models yet)\n";
+    y += "  wake_latency_by_idle_us:  # a process woken on another CPU that idled this long\n";
     // Sorted by idle time (2.x's dicts are unordered); plain numbers, since assigning a
     // YAML::Node (as sorting does) rewrites the node it refers to.
     std::vector<std::array<double, 4>> rows;
@@ -179,6 +178,15 @@ std::string profile_yaml(const YAML::Node& m, const std::string& python_path,
     for (const auto& r : rows) {
       y += "    " + round3(r[0] * 1e6) + ": {p10: " + round3(r[1] * 1e6) +
            ", p50: " + round3(r[2] * 1e6) + ", p90: " + round3(r[3] * 1e6) + "}\n";
+    }
+    // The same as os.idle_wakeup_latency rows (lognormal through p10 and p90 around the p50),
+    // for a user to try: not in the os section, since with the GIL model as it stands it
+    // lengthens the 3-thread convoys against real runs (docs/harness.md).
+    y += "  idle_wakeup_latency:  # os.idle_wakeup_latency rows from the above; not applied\n";
+    for (const auto& r : rows) {
+      const double sigma = r[1] > 0 && r[3] > r[1] ? std::log(r[3] / r[1]) / (2 * 1.2815516) : 0;
+      y += "    - {after: " + us(r[0]) + ", latency: {lognormal: {median: " + us(r[2]) +
+           ", sigma: " + round3(sigma) + "}}}\n";
     }
   }
   const YAML::Node start = m["thread_start_s"];
@@ -235,7 +243,8 @@ std::string profile_yaml(const YAML::Node& m, const std::string& python_path,
     y += "    requester_wins:\n";
     y += "      model: hand-offs back to the previous holder (overall, after one that went back, "
          "after one that did not), simulated on this machine for requester_wins in [0, " +
-         round3(kRequesterWinsMax) + "] and requester_persistence in [0, 0.8]; least squared error\n";
+         round3(kRequesterWinsMax) +
+         "] and requester_persistence in [0, 0.8]; least squared error\n";
     y += "      value: " + round3(requester->requester_wins) + "\n";
     y += "      persistence: " + round3(requester->requester_persistence) + "\n";
     y += "      threads: " + list(threads, 1) + "\n";

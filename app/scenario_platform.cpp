@@ -11,8 +11,9 @@ namespace {
 
 const std::vector<std::string> kMachineKeys = {"cores", "threads_per_core", "smt_throughput"};
 const std::vector<std::string> kOsKeys = {
-    "timeslice",      "wakeup_latency", "context_switch", "wakeup_preemption", "wakeup_granularity",
-    "sleeper_credit", "timer_slack",    "wake_affine",    "balance_delay",     "timer_coalescing"};
+    "timeslice",          "wakeup_latency",   "context_switch",     "wakeup_preemption",
+    "wakeup_granularity", "sleeper_credit",   "timer_slack",        "wake_affine",
+    "balance_delay",      "timer_coalescing", "idle_wakeup_latency"};
 const std::vector<std::string> kCommonGilKeys = {"version", "waiter_choice"};
 const std::vector<std::string> kSwitchKeys = {"switch_interval", "check_gap", "force_switching",
                                               "requester_wins", "requester_persistence"};
@@ -20,6 +21,33 @@ const std::vector<std::string> kTickKeys = {"check_interval",     "tick_cost",
                                             "release_syscall",    "failed_acquire",
                                             "empty_wake_syscall", "contended_release"};
 const std::vector<std::string> kNoGilKeys = {"bytecode_overhead"};
+
+// os.idle_wakeup_latency: a list of {after: D, latency: DIST}, `after` increasing.
+void read_idle_wakeup(FieldReader& r, const YAML::Node& node, models::OsSpec& os) {
+  const std::string path = "os.idle_wakeup_latency";
+  if (!node.IsSequence()) {
+    r.error(node, path, "expected a list of {after: DURATION, latency: DISTRIBUTION}");
+    return;
+  }
+  os.idle_wakeup_latency.clear();
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    const YAML::Node row = node[i];
+    const std::string at = path + "[" + std::to_string(i) + "]";
+    if (!r.check_map(row, at, {"after", "latency"})) continue;
+    if (!row["after"] || !row["latency"]) {
+      r.error(row, at, std::string("missing key '") + (row["after"] ? "latency" : "after") + "'");
+      continue;
+    }
+    const auto after = r.duration(row["after"], at + ".after", Sign::NonNegative);
+    const auto latency = r.dist(row["latency"], at + ".latency", Sign::NonNegative);
+    if (!after || !latency) continue;
+    if (!os.idle_wakeup_latency.empty() && *after <= os.idle_wakeup_latency.back().after) {
+      r.error(row["after"], at + ".after", "must be larger than the row before's");
+      continue;
+    }
+    os.idle_wakeup_latency.push_back({*after, *latency});
+  }
+}
 
 std::vector<std::string> concat(std::initializer_list<std::vector<std::string>> lists) {
   std::vector<std::string> out;
@@ -74,6 +102,7 @@ void read_os(FieldReader& r, const YAML::Node& node, models::OsSpec& os) {
       os.timer_slack = *v;
     }
   }
+  if (node["idle_wakeup_latency"]) read_idle_wakeup(r, node["idle_wakeup_latency"], os);
   if (node["timer_coalescing"]) {
     if (auto v = r.boolean(node["timer_coalescing"], "os.timer_coalescing")) {
       os.timer_coalescing = *v;

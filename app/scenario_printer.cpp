@@ -86,6 +86,13 @@ std::string resolved_yaml(const models::Scenario& s) {
   out += "  wake_affine: " + format_double(s.os.wake_affine) + "\n";
   out += "  balance_delay: " + dur(double(s.os.balance_delay)) + "\n";
   out += "  timer_coalescing: " + b(s.os.timer_coalescing) + "\n";
+  out += "  idle_wakeup_latency:";
+  if (s.os.idle_wakeup_latency.empty()) out += " []";
+  out += "\n";
+  for (const models::IdleWakeup& row : s.os.idle_wakeup_latency) {
+    out +=
+        "    - {after: " + dur(double(row.after)) + ", latency: " + dist_text(row.latency) + "}\n";
+  }
   out += "interpreter:  # " + std::string(models::gil_kind_name(s.gil.kind)) + "\n";
   out += "  version: " + quoted(s.gil.version) + "\n";
   out += "  waiter_choice: " + std::string(choice_name(s.gil.waiter_choice)) + "\n";

@@ -60,15 +60,22 @@ def wake_latencies(samples):
 def idle_wake_latencies(idle_s, samples):
     """A process blocked on a pipe, woken by another `idle_s` after it blocked: write -> running.
     Two processes, so that no GIL is involved; the sleeper's CPU has been idle about `idle_s`
-    (a virtual CPU idle for long is slower to wake: halt polling, C-states)."""
+    (a virtual CPU idle for long is slower to wake: halt polling, C-states). Where it can, it
+    pins the two to different CPUs: left to itself the kernel may put the sleeper on the
+    waker's CPU, and that wake-up (a preemption, a microsecond or two) crosses no idle CPU."""
     import mmap
     import struct
     shm = mmap.mmap(-1, 16)
     to_child_r, to_child_w = os.pipe()
     back_r, back_w = os.pipe()
+    mask = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set()
+    pinned = len(mask) >= 2
+    cpus = sorted(mask)[:2]
     pid = os.fork()
     if pid == 0:
         try:
+            if pinned:
+                os.sched_setaffinity(0, {cpus[1]})
             out = []
             for _ in common.RANGE(samples):
                 shm.seek(0)
@@ -78,6 +85,8 @@ def idle_wake_latencies(idle_s, samples):
             os.write(back_w, struct.pack("%dd" % samples, *out))
         finally:
             os._exit(0)
+    if pinned:
+        os.sched_setaffinity(0, {cpus[0]})
     try:
         for _ in common.RANGE(samples):
             while True:
@@ -94,6 +103,8 @@ def idle_wake_latencies(idle_s, samples):
         while len(data) < 8 * samples:
             data += os.read(back_r, 8 * samples - len(data))
     finally:
+        if pinned:
+            os.sched_setaffinity(0, mask)
         os.waitpid(pid, 0)
         for fd in (to_child_r, to_child_w, back_r, back_w):
             os.close(fd)
@@ -566,7 +577,7 @@ def main(argv):
                                 "values": sorted(lat)}
     result["idle_wake_s"] = dict(
         ("%g" % idle, quantiles(idle_wake_latencies(idle, 50 if quick else 200)))
-        for idle in (10e-6, 100e-6, 1e-3, 3e-3))
+        for idle in (10e-6, 30e-6, 100e-6, 300e-6, 1e-3, 3e-3))
     result["context_switch_s"] = context_switch_cost(5000 if quick else 20000)
     result["release_s"] = release_costs(50 if quick else 200)
     result["release_s"]["empty_wake_cost"] = empty_wake_cost(reps=7 if quick else 21)

@@ -1,5 +1,6 @@
-// The OS scheduler's fairness: virtual runtime, the run queue, wake-up preemption and time
-// slices (see os_scheduler.hpp for the model).
+// The OS scheduler's placement and fairness: which idle CPU a wake-up takes and what it
+// costs, virtual runtime, the run queue, wake-up preemption and time slices (see
+// os_scheduler.hpp for the model).
 #include <algorithm>
 #include <functional>
 #include <stdexcept>
@@ -87,6 +88,47 @@ void OsScheduler::enqueue(ThreadId t) {
   if (idle_cpus_ > 0) arm_balance();
 }
 
+CpuId OsScheduler::pick_idle_cpu(CpuId prev) const {
+  if (idle_cpus_ == 0) return kNoCpu;
+  const auto n = CpuId(cpus_.size());
+  const auto tpc = CpuId(machine_.threads_per_core());
+  auto core_free = [&](CpuId first) {
+    for (CpuId c = first; c < first + tpc; ++c) {
+      if (cpus_[c].thread != kNoThread) return false;
+    }
+    return true;
+  };
+  // Linux's select_idle_sibling tries the previous CPU first (its caches are warm).
+  if (prev != kNoCpu && cpus_[prev].thread == kNoThread && core_free(prev - prev % tpc)) {
+    return prev;
+  }
+  if (tpc == 1) {
+    for (CpuId c = 0; c < n; ++c) {
+      if (cpus_[c].thread == kNoThread) return c;
+    }
+    return kNoCpu;
+  }
+  // Prefer a CPU whose whole core is free (no sibling running or about to run).
+  CpuId fallback = kNoCpu;
+  for (CpuId first = 0; first < n; first += tpc) {
+    if (core_free(first)) return first;
+    for (CpuId c = first; c < first + tpc && fallback == kNoCpu; ++c) {
+      if (cpus_[c].thread == kNoThread) fallback = c;
+    }
+  }
+  return fallback;
+}
+
+sim::Time OsScheduler::idle_wakeup_latency(CpuId cpu, ThreadId t) {
+  const sim::Time idle = sim_.now() - cpus_[cpu].idle_since;
+  const sim::Dist* dist = &spec_.wakeup_latency;
+  for (const IdleWakeup& row : spec_.idle_wakeup_latency) {
+    if (idle < row.after) break;
+    dist = &row.latency;
+  }
+  return dist->sample(*rngs_[t]);
+}
+
 void OsScheduler::arm_balance() {
   if (!sim_.pending(balance_)) balance_ = sim_.after(spec_.balance_delay, [this] { balance(); });
 }
@@ -94,7 +136,7 @@ void OsScheduler::arm_balance() {
 void OsScheduler::balance() {
   balance_ = {};
   if (idle_cpus_ == 0 || run_queue_.empty()) return;
-  const CpuId cpu = pick_idle_cpu();
+  const CpuId cpu = pick_idle_cpu(kNoCpu);
   --idle_cpus_;
   dispatch(pop_queue(), cpu);
   if (idle_cpus_ > 0 && !run_queue_.empty()) arm_balance();

@@ -56,32 +56,6 @@ void OsScheduler::set_wait_cat(ThreadId t, TimeCat cat) {
   if (k.state == State::Unborn) k.cat = cat;
 }
 
-CpuId OsScheduler::pick_idle_cpu() const {
-  if (idle_cpus_ == 0) return kNoCpu;
-  const auto n = CpuId(cpus_.size());
-  const auto tpc = CpuId(machine_.threads_per_core());
-  if (tpc == 1) {
-    for (CpuId c = 0; c < n; ++c) {
-      if (cpus_[c].thread == kNoThread) return c;
-    }
-    return kNoCpu;
-  }
-  // Prefer a CPU whose whole core is free (no sibling running or about to run).
-  CpuId fallback = kNoCpu;
-  for (CpuId first = 0; first < n; first += tpc) {
-    bool core_free = true;
-    for (CpuId c = first; c < first + tpc; ++c) {
-      if (cpus_[c].thread != kNoThread) {
-        core_free = false;
-      } else if (fallback == kNoCpu) {
-        fallback = c;
-      }
-    }
-    if (core_free) return first;
-  }
-  return fallback;
-}
-
 void OsScheduler::wake(ThreadId t, ThreadId waker) {
   Task& k = tasks_[t];
   if (k.state == State::Unborn) {
@@ -94,7 +68,7 @@ void OsScheduler::wake(ThreadId t, ThreadId waker) {
   account(k, k.wait_cat);
   update_min_vruntime();
   k.vruntime = std::max(k.vruntime, min_vruntime_ - spec_.sleeper_credit);
-  const CpuId cpu = pick_idle_cpu();
+  const CpuId cpu = pick_idle_cpu(k.last_cpu);
   if (cpu != kNoCpu && spec_.wake_affine > 0 && k.last_cpu != kNoCpu &&
       cpus_[k.last_cpu].thread != kNoThread && rngs_[t]->uniform01() < spec_.wake_affine) {
     wake_affine(t, k.last_cpu, waker);
@@ -105,7 +79,7 @@ void OsScheduler::wake(ThreadId t, ThreadId waker) {
     k.cpu = cpu;
     cpus_[cpu].thread = t;
     --idle_cpus_;
-    const sim::Time latency = spec_.wakeup_latency.sample(*rngs_[t]);
+    const sim::Time latency = idle_wakeup_latency(cpu, t);
     k.wake_event = sim_.after(arrivals_, latency + spec_.context_switch, [this, t] { arrive(t); });
     return;
   }
@@ -163,7 +137,7 @@ void OsScheduler::land(ThreadId t) {
     }
     return;
   }
-  const CpuId cpu = pick_idle_cpu();
+  const CpuId cpu = pick_idle_cpu(k.last_cpu);
   if (cpu != kNoCpu) {
     --idle_cpus_;
     dispatch(t, cpu);
@@ -304,6 +278,7 @@ void OsScheduler::release_cpu(CpuId cpu) {
   cpus_[cpu].thread = kNoThread;
   if (run_queue_.empty()) {
     ++idle_cpus_;
+    cpus_[cpu].idle_since = sim_.now();
     machine_.vacate(cpu);
     return;
   }

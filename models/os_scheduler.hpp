@@ -6,8 +6,10 @@
 // - Fairness is by virtual runtime: the CPU time a thread has used. The run queue is ordered by
 //   it. A thread that wakes is placed no further back than `sleeper_credit` behind the smallest
 //   virtual runtime of the runnable threads, so sleepers get ahead but cannot bank time.
-// - A woken thread goes to an idle logical CPU, preferring one whose whole core is idle
-//   (spreading before doubling up on hyperthreads), and starts there after `wakeup_latency`.
+// - A woken thread goes to an idle logical CPU: the one it last ran on if idle (with its whole
+//   core, on a machine with hyperthreads), else one whose whole core is idle (spreading before
+//   doubling up on hyperthreads), and starts there after `wakeup_latency`, or after the
+//   latency `idle_wakeup_latency` gives for how long that CPU has idled (deeper idle states).
 //   With probability `wake_affine` it stays instead on the CPU it last ran on when that one is
 //   busy (Linux's wake-affine and cache-hot choices, and hypervisors that pack vCPUs): it may
 //   preempt the thread there, else it queues; an idle CPU pulls a queued thread
@@ -42,6 +44,13 @@
 
 namespace gilsim::models {
 
+/// The wake-up latency onto a CPU that has idled at least `after` (one row of
+/// OsSpec::idle_wakeup_latency).
+struct IdleWakeup {
+  sim::Time after = 0;
+  sim::Dist latency;
+};
+
 struct OsSpec {
   sim::Time timeslice = 4 * sim::kMillisecond;
   sim::Dist wakeup_latency = sim::Dist::constant(20 * sim::kMicrosecond);
@@ -57,6 +66,10 @@ struct OsSpec {
   /// Timers of one CPU whose deadlines have passed fire together with the next one due (see
   /// hr_timers.hpp); false: each fires at its deadline plus its slack.
   bool timer_coalescing = false;
+  /// Wake-ups onto an idle CPU by how long it has idled, `after` increasing: deeper idle
+  /// states, and a hypervisor that stops polling a halted virtual CPU, wake slower. The last
+  /// row whose `after` the idle time reaches applies; before the first, `wakeup_latency`.
+  std::vector<IdleWakeup> idle_wakeup_latency;
 };
 
 /// Per-thread time split, in nanoseconds, indexed by TimeCat.
@@ -136,6 +149,7 @@ class OsScheduler : private Machine::Listener {
   struct CpuSlot {
     ThreadId thread = kNoThread;  // running or reserved (Waking) thread
     sim::EventId slice;
+    sim::Time idle_since = 0;  // when it last fell idle (meaningful while idle)
   };
 
   static bool on_cpu(TimeCat cat) {
@@ -157,7 +171,11 @@ class OsScheduler : private Machine::Listener {
   sim::Time vruntime_now(const Task& task) const;
   void update_min_vruntime();
   ThreadId pop_queue();
-  CpuId pick_idle_cpu() const;
+  /// An idle CPU for a wake-up: `prev` (where the thread last ran) if it is idle, with its
+  /// whole core on a machine with hyperthreads, else the first with a free core, else any.
+  CpuId pick_idle_cpu(CpuId prev) const;
+  /// The wake-up latency onto idle CPU `cpu`, drawn from thread t's stream.
+  sim::Time idle_wakeup_latency(CpuId cpu, ThreadId t);
   /// How far the thread on CPU c leads a wakee, if the wakee may preempt it; else -1.
   sim::Time preemption_lead(CpuId c, sim::Time wakee_vruntime) const;
   CpuId pick_victim(sim::Time wakee_vruntime) const;

@@ -89,6 +89,24 @@ threads:
   CHECK(p[3].duration == sim::Dist::constant(3 * sim::kMillisecond));
 }
 
+TEST_CASE("the wake-up latency by idle time is read as rows in increasing order",
+          "[app][scenario]") {
+  const models::Scenario s = parse_scenario(R"(
+interpreter: {version: "3.11"}
+os:
+  idle_wakeup_latency:
+    - {after: 100us, latency: 40us}
+    - {after: 1ms, latency: {lognormal: {median: 80us, sigma: 0.3}}}
+threads: [{name: a, program: [{cpu: 1ms}]}]
+)",
+                                            "i.yaml");
+  REQUIRE(s.os.idle_wakeup_latency.size() == 2);
+  CHECK(s.os.idle_wakeup_latency[0].after == 100 * sim::kMicrosecond);
+  CHECK(s.os.idle_wakeup_latency[0].latency == sim::Dist::constant(40 * sim::kMicrosecond));
+  CHECK(s.os.idle_wakeup_latency[1].after == sim::kMillisecond);
+  CHECK(s.os.idle_wakeup_latency[1].latency == sim::Dist::lognormal(80 * sim::kMicrosecond, 0.3));
+}
+
 TEST_CASE("loops nest and may repeat forever when the scenario has a stop", "[app][scenario]") {
   const models::Scenario s = parse_scenario(R"(
 stop: 1s
