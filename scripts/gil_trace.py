@@ -30,6 +30,11 @@ takes the GIL before the dropper gets there, glibc's signal finds no waiter and 
 call. So the report also counts each thread's releases of the GIL (its signals on the
 condition, which glibc also skips when it has no waiter to wake). In the traced 3-thread
 convoys, 90-91% of the CPU-bound threads' releases showed as forced switches.
+For the races a requester posted from another CPU than the dropper's it also reports how they
+went by whether the dropper blocked on the GIL's mutex (a futex wait on it between the
+requester's timeout and the signal: the requester held it, and the dropper signalled only once
+it had it) and, with the scheduler's events, by how long the requester's CPU had idled before
+its timer woke it there.
 It also reports, per thread, its runs of consecutive timed-out waits: a thread that times out
 n times in a row waited about n switch intervals for the GIL; and, when the trace has the
 scheduler's events, where the kernel put each wake-up of a GIL thread: back on the CPU it last
@@ -45,6 +50,7 @@ import sys
 ETIMEDOUT = -110
 FUTEX_WAIT, FUTEX_WAKE, FUTEX_WAIT_BITSET = 0, 1, 9
 REQUEST_WINDOW_S = 0.002
+WOKE_FROM_IDLE_S = 100e-6
 
 SWITCH = re.compile(r"prev_pid=(\d+) .*==> .*next_pid=(\d+)")
 WAKEUP = re.compile(r" pid=(\d+) .*target_cpu=(\d+)")
@@ -139,11 +145,87 @@ def placements(events, threads):
     return {k: {w: counts[(k, w)] for w in ("previous", "other_idle", "other_busy")} for k in keys}
 
 
+IDLE_BUCKETS = ((30e-6, "under_30us"), (300e-6, "30us_300us"), (2e-3, "300us_2ms"),
+                (float("inf"), "over_2ms"))
+
+
+def idle_periods(events):
+    """Per CPU, its idle periods as sorted (start, end) pairs: from a switch to the idle task to
+    the idle task's switch out. A trace can lack a CPU's switches out of idle (perf sometimes
+    records none for one CPU); a period then has no end and is not counted."""
+    periods = collections.defaultdict(list)
+    idle_since = {}
+    for _pid, cpu, t, event, rest in events:
+        if not event.endswith("sched_switch"):
+            continue
+        s = SWITCH.search(rest)
+        if not s:
+            continue
+        prev, nxt = int(s.group(1)), int(s.group(2))
+        if nxt == 0:
+            idle_since[cpu] = t
+        elif prev == 0 and cpu in idle_since:
+            periods[cpu].append((idle_since.pop(cpu), t))
+        else:
+            idle_since.pop(cpu, None)
+    return periods
+
+
+def idle_before(periods, cpu, t):
+    """The length of CPU `cpu`'s last idle period begun before t, the one a timer firing at t
+    ended or followed (None: none). A futex call's return can be stamped a few microseconds
+    before the switch that put its thread on the CPU, so the period may end after t."""
+    best = None
+    for start, end in periods.get(cpu, ()):
+        if start >= t:
+            break
+        best = (start, end)
+    # The requester's timer ended that period if it ended just before t; one that ended earlier
+    # means the timer fired on a busy CPU.
+    if best is None or best[1] < t - WOKE_FROM_IDLE_S:
+        return None
+    return best[1] - best[0]
+
+
+def cross_cpu_races(calls, words, events):
+    """The races posted from another CPU than the dropper's, by mutex blocking and idle time."""
+    mutex_waits = collections.defaultdict(list)
+    for c in calls:
+        if c.addr == words["mutex"] and c.op in (FUTEX_WAIT, FUTEX_WAIT_BITSET):
+            mutex_waits[c.pid].append(c.start)
+    periods = idle_periods(events)
+    out = {"dropper_blocked_on_mutex": {"requester": 0, "lost": 0},
+           "dropper_not_blocked": {"requester": 0, "lost": 0},
+           "by_requester_cpu_idle": dict((name, {"requester": 0, "lost": 0})
+                                         for _, name in IDLE_BUCKETS)}
+    last_timeout = signal = None
+    for c in calls:
+        if c.addr in words["cond"] and c.op in (FUTEX_WAIT, FUTEX_WAIT_BITSET):
+            if c.ret == ETIMEDOUT:
+                last_timeout = (c.end, c.pid, c.cpu)
+        elif c.op == FUTEX_WAKE and c.addr in words["cond"] and c.ret >= 0:
+            fresh = last_timeout is not None and c.end - last_timeout[0] <= REQUEST_WINDOW_S
+            signal = (c.start, c.pid, c.cpu, last_timeout if fresh else None)
+        elif c.op == FUTEX_WAKE and c.addr in words["switch_cond"] and signal is not None:
+            at, dropper, dropper_cpu, requester = signal
+            signal = None
+            if requester is None or requester[2] == dropper_cpu:
+                continue
+            outcome = "requester" if c.pid == requester[1] else "lost"
+            blocked = any(requester[0] - 1e-4 <= w <= at for w in mutex_waits[dropper])
+            out["dropper_blocked_on_mutex" if blocked else "dropper_not_blocked"][outcome] += 1
+            idle = idle_before(periods, requester[2], requester[0])
+            if idle is not None:
+                name = next(n for limit, n in IDLE_BUCKETS if idle < limit)
+                out["by_requester_cpu_idle"][name][outcome] += 1
+    return out
+
+
 def analyse(lines):
     events = parse(lines)
-    calls = futex_calls(events)
-    words = gil_words(calls)
-    calls = [c for c in calls if c.addr in words["cond"] or c.addr in words["switch_cond"]]
+    all_calls = futex_calls(events)
+    words = gil_words(all_calls)
+    calls = [c for c in all_calls if c.addr in words["cond"] or c.addr in words["switch_cond"]]
     pids = sorted({c.pid for c in calls})
     label = {pid: "T%d" % i for i, pid in enumerate(pids)}
     races = collections.Counter()
@@ -193,6 +275,9 @@ def analyse(lines):
         "releases": {label[p]: {"all": releases[p], "forced_seen": forced_drops[p]}
                      for p in pids},
         "longest_timeout_runs": {label[p]: sorted(r, reverse=True)[:5] for p, r in sorted(runs.items())},
+        "cross_cpu_races": cross_cpu_races(
+            [c for c in all_calls if c.addr in words["cond"] or c.addr in words["switch_cond"]
+             or c.addr == words["mutex"]], words, events),
         "wake_placement": placements(events, set(pids)),
     }
 
@@ -212,6 +297,19 @@ def report(result):
     out.append("releases of the GIL per thread (all, and forced switches seen in the trace):")
     out.append("  " + "  ".join("%s %d/%d" % (name, r["all"], r["forced_seen"])
                                 for name, r in sorted(result["releases"].items())))
+    x = result["cross_cpu_races"]
+
+    def won(r):
+        total = r["requester"] + r["lost"]
+        return "%d of %d (%.0f%%)" % (r["requester"], total, 100.0 * r["requester"] / total) \
+            if total else "none"
+    out.append("races posted from another CPU, requester won: dropper blocked on the GIL's "
+               "mutex %s; not blocked %s" % (won(x["dropper_blocked_on_mutex"]),
+                                             won(x["dropper_not_blocked"])))
+    if any(sum(v.values()) for v in x["by_requester_cpu_idle"].values()):
+        out.append("  by how long the requester's CPU had idled: " + "; ".join(
+            "%s %s" % (name.replace("_", " "), won(x["by_requester_cpu_idle"][name]))
+            for _, name in IDLE_BUCKETS))
     out.append("longest runs of consecutive timed-out waits:")
     for name, r in sorted(result["longest_timeout_runs"].items()):
         out.append("  %s: %s" % (name, " ".join(str(n) for n in r)))

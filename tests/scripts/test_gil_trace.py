@@ -156,6 +156,32 @@ class GilTraceTest(unittest.TestCase):
         self.assertEqual(releases["T0"], {"all": 1, "forced_seen": 1})
         self.assertEqual(releases["T1"], {"all": 1, "forced_seen": 0})
 
+    def test_a_dropper_that_blocked_on_the_gil_mutex_is_told_apart_in_cross_cpu_races(self):
+        tr = Trace()
+        tr.timeout(2, 1, dt=0.02)
+        tr.call(1, 0, 0, COND + 8, 0)  # the dropper waits for the mutex the requester holds
+        tr.signal(1, 0)
+        tr.take_over(3, 1)             # the requester is asleep again: thread 3 takes it
+        tr.forced_switch(requester=1, requester_cpu=0, dropper=3, dropper_cpu=1, winner=1,
+                         winner_cpu=0)
+        races = gil_trace.analyse(tr.lines)["cross_cpu_races"]
+        self.assertEqual(races["dropper_blocked_on_mutex"], {"requester": 0, "lost": 1})
+        self.assertEqual(races["dropper_not_blocked"], {"requester": 1, "lost": 0})
+
+    def test_cross_cpu_races_are_counted_by_how_long_the_requester_s_cpu_had_idled(self):
+        tr = Trace()
+        tr.switch(1, 2, 0)   # thread 2 leaves CPU 1 idle
+        tr.t += 0.001
+        tr.switch(1, 0, 2)   # 1 ms later its timer puts it back there
+        tr.timeout(2, 1, dt=0.000001)
+        tr.signal(1, 0)
+        tr.take_over(2, 1)
+        tr.forced_switch(requester=3, requester_cpu=1, dropper=2, dropper_cpu=0, winner=1,
+                         winner_cpu=0)  # no idle period just before: not classified
+        by_idle = gil_trace.analyse(tr.lines)["cross_cpu_races"]["by_requester_cpu_idle"]
+        self.assertEqual(by_idle["300us_2ms"], {"requester": 1, "lost": 0})
+        self.assertEqual(sum(sum(v.values()) for v in by_idle.values()), 1)
+
     def test_json_output_reads_back(self):
         tr = Trace()
         tr.forced_switch(requester=2, requester_cpu=1, dropper=1, dropper_cpu=0, winner=2, winner_cpu=1)
