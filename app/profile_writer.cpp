@@ -166,7 +166,11 @@ std::string profile_yaml(const YAML::Node& m, const std::string& python_path,
        ", p50: " + round3(num(lock["p50"]) * 1e6) + ", p90: " + round3(num(lock["p90"]) * 1e6) +
        "}\n";
   if (m["idle_wake_s"] && m["idle_wake_s"].IsMap()) {
-    y += "  wake_latency_by_idle_us:  # a process woken on another CPU that idled this long\n";
+    const bool pinned = m["idle_wake_pinned"] && m["idle_wake_pinned"].as<bool>(false);
+    y += std::string("  wake_latency_by_idle_us:  # a process woken ") +
+         (pinned ? "on another CPU that idled this long\n"
+                 : "after its CPU idled this long (not pinned: some wake-ups may have shared "
+                   "the waker's CPU)\n");
     // Sorted by idle time (2.x's dicts are unordered); plain numbers, since assigning a
     // YAML::Node (as sorting does) rewrites the node it refers to.
     std::vector<std::array<double, 4>> rows;

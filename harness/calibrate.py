@@ -578,6 +578,9 @@ def main(argv):
     result["idle_wake_s"] = dict(
         ("%g" % idle, quantiles(idle_wake_latencies(idle, 50 if quick else 200)))
         for idle in (10e-6, 30e-6, 100e-6, 300e-6, 1e-3, 3e-3))
+    # As idle_wake_latencies decides: whether its two processes were on different CPUs.
+    result["idle_wake_pinned"] = (hasattr(os, "sched_getaffinity")
+                                  and len(os.sched_getaffinity(0)) >= 2)
     result["context_switch_s"] = context_switch_cost(5000 if quick else 20000)
     result["release_s"] = release_costs(50 if quick else 200)
     result["release_s"]["empty_wake_cost"] = empty_wake_cost(reps=7 if quick else 21)
