@@ -39,7 +39,7 @@ sim::Time OsScheduler::preemption_lead(CpuId c, sim::Time wakee_vruntime) const 
   // next (no burst) is inside the kernel or a lock call and reaches a burst at once.
   if (k.state != State::Running || (!k.switching && !k.has_burst)) return -1;
   const sim::Time lead = vruntime_now(k) - wakee_vruntime;
-  return lead >= spec_.wakeup_granularity ? lead : -1;
+  return lead > 0 && lead >= spec_.wakeup_granularity ? lead : -1;
 }
 
 CpuId OsScheduler::pick_victim(sim::Time wakee_vruntime) const {

@@ -15,7 +15,8 @@
 //   preempt the thread there, else it queues; an idle CPU pulls a queued thread
 //   `balance_delay` later (idle load balancing), and a thread preempted there queues the same way.
 // - With no idle CPU it may preempt (wake-up preemption): the running thread with the largest
-//   virtual runtime, if that leads its own by at least `wakeup_granularity`. When the waker
+//   virtual runtime, if that leads its own, by at least `wakeup_granularity` (CFS's rule; the
+//   scenario default is 0, as under EEVDF, which has no such granularity). When the waker
 //   itself (a thread releasing a lock, in its system call) is that thread, the preemption is
 //   immediate; another CPU is reached by an interrupt, `wakeup_latency` later, and the choice
 //   is made again then. A thread that preempts no one joins the run queue at once.

@@ -57,9 +57,8 @@ TEST_CASE("the version picks the GIL model and its defaults", "[app][scenario]")
 }
 
 TEST_CASE("OS defaults scale with the CPU count as Linux does", "[app][scenario]") {
-  CHECK(app::default_os(1).wakeup_granularity == 1 * sim::kMillisecond);
-  CHECK(app::default_os(2).wakeup_granularity == 2 * sim::kMillisecond);
-  CHECK(app::default_os(12).wakeup_granularity == 4 * sim::kMillisecond);
+  CHECK(app::default_os(2).wakeup_granularity == 0);  // EEVDF: none, whatever the CPU count
+  CHECK(app::default_os(12).wakeup_granularity == 0);
   CHECK(app::default_os(64).sleeper_credit == 12 * sim::kMillisecond);
   CHECK(app::default_os(4).timeslice == 4 * sim::kMillisecond);
 }
