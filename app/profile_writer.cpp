@@ -183,14 +183,15 @@ std::string profile_yaml(const YAML::Node& m, const std::string& python_path,
       y += "    " + round3(r[0] * 1e6) + ": {p10: " + round3(r[1] * 1e6) +
            ", p50: " + round3(r[2] * 1e6) + ", p90: " + round3(r[3] * 1e6) + "}\n";
     }
-    // The same as os.idle_wakeup_latency rows (lognormal through p10 and p90 around the p50),
-    // for a user to try: not in the os section, since with the GIL model as it stands it
-    // lengthens the 3-thread convoys against real runs (docs/harness.md).
+    // The same as os.idle_wakeup_latency rows (a lognormal fitted to p10, p50, p90, as the
+    // wake-up latency is), for a user to try: not in the os section, since with the GIL model
+    // as it stands it lengthens the 3-thread convoys against real runs (docs/harness.md).
     y += "  idle_wakeup_latency:  # os.idle_wakeup_latency rows from the above; not applied\n";
     for (const auto& r : rows) {
-      const double sigma = r[1] > 0 && r[3] > r[1] ? std::log(r[3] / r[1]) / (2 * 1.2815516) : 0;
-      y += "    - {after: " + us(r[0]) + ", latency: {lognormal: {median: " + us(r[2]) +
-           ", sigma: " + round3(sigma) + "}}}\n";
+      const LinearFit f = fit_lognormal({0.1, 0.5, 0.9}, {r[1], r[2], r[3]});
+      y += "    - {after: " + us(r[0]) +
+           ", latency: {lognormal: {median: " + us(f.coefficients[0]) +
+           ", sigma: " + round3(std::max(0.0, f.coefficients[1])) + "}}}\n";
     }
   }
   const YAML::Node start = m["thread_start_s"];

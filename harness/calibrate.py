@@ -57,6 +57,15 @@ def wake_latencies(samples):
     return out
 
 
+def probe_cpus():
+    """Two CPUs this process may run on, for the idle wake-up probe; None when it cannot pin
+    (a single CPU, or no os.sched_setaffinity, as on 2.7)."""
+    if not hasattr(os, "sched_getaffinity"):
+        return None
+    mask = sorted(os.sched_getaffinity(0))
+    return mask[:2] if len(mask) >= 2 else None
+
+
 def idle_wake_latencies(idle_s, samples):
     """A process blocked on a pipe, woken by another `idle_s` after it blocked: write -> running.
     Two processes, so that no GIL is involved; the sleeper's CPU has been idle about `idle_s`
@@ -68,9 +77,9 @@ def idle_wake_latencies(idle_s, samples):
     shm = mmap.mmap(-1, 16)
     to_child_r, to_child_w = os.pipe()
     back_r, back_w = os.pipe()
-    mask = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set()
-    pinned = len(mask) >= 2
-    cpus = sorted(mask)[:2]
+    cpus = probe_cpus()
+    pinned = cpus is not None
+    mask = os.sched_getaffinity(0) if pinned else None
     pid = os.fork()
     if pid == 0:
         try:
@@ -578,9 +587,7 @@ def main(argv):
     result["idle_wake_s"] = dict(
         ("%g" % idle, quantiles(idle_wake_latencies(idle, 50 if quick else 200)))
         for idle in (10e-6, 30e-6, 100e-6, 300e-6, 1e-3, 3e-3))
-    # As idle_wake_latencies decides: whether its two processes were on different CPUs.
-    result["idle_wake_pinned"] = (hasattr(os, "sched_getaffinity")
-                                  and len(os.sched_getaffinity(0)) >= 2)
+    result["idle_wake_pinned"] = probe_cpus() is not None
     result["context_switch_s"] = context_switch_cost(5000 if quick else 20000)
     result["release_s"] = release_costs(50 if quick else 200)
     result["release_s"]["empty_wake_cost"] = empty_wake_cost(reps=7 if quick else 21)

@@ -187,38 +187,33 @@ def idle_before(periods, cpu, t):
     return best[1] - best[0]
 
 
-def cross_cpu_races(calls, words, events):
-    """The races posted from another CPU than the dropper's, by mutex blocking and idle time."""
-    mutex_waits = collections.defaultdict(list)
+def mutex_waits(calls, words):
+    """Per thread, the start times of its waits on the GIL's mutex."""
+    waits = collections.defaultdict(list)
     for c in calls:
         if c.addr == words["mutex"] and c.op in (FUTEX_WAIT, FUTEX_WAIT_BITSET):
-            mutex_waits[c.pid].append(c.start)
-    periods = idle_periods(events)
-    out = {"dropper_blocked_on_mutex": {"requester": 0, "lost": 0},
-           "dropper_not_blocked": {"requester": 0, "lost": 0},
-           "by_requester_cpu_idle": dict((name, {"requester": 0, "lost": 0})
-                                         for _, name in IDLE_BUCKETS)}
-    last_timeout = signal = None
-    for c in calls:
-        if c.addr in words["cond"] and c.op in (FUTEX_WAIT, FUTEX_WAIT_BITSET):
-            if c.ret == ETIMEDOUT:
-                last_timeout = (c.end, c.pid, c.cpu)
-        elif c.op == FUTEX_WAKE and c.addr in words["cond"] and c.ret >= 0:
-            fresh = last_timeout is not None and c.end - last_timeout[0] <= REQUEST_WINDOW_S
-            signal = (c.start, c.pid, c.cpu, last_timeout if fresh else None)
-        elif c.op == FUTEX_WAKE and c.addr in words["switch_cond"] and signal is not None:
-            at, dropper, dropper_cpu, requester = signal
-            signal = None
-            if requester is None or requester[2] == dropper_cpu:
-                continue
-            outcome = "requester" if c.pid == requester[1] else "lost"
-            blocked = any(requester[0] - 1e-4 <= w <= at for w in mutex_waits[dropper])
-            out["dropper_blocked_on_mutex" if blocked else "dropper_not_blocked"][outcome] += 1
-            idle = idle_before(periods, requester[2], requester[0])
-            if idle is not None:
-                name = next(n for limit, n in IDLE_BUCKETS if idle < limit)
-                out["by_requester_cpu_idle"][name][outcome] += 1
-    return out
+            waits[c.pid].append(c.start)
+    return waits
+
+
+def count_cross_cpu_race(cross, requester, won, signalled_at, dropper_mutex_waits, periods):
+    """Counts one race posted from another CPU than the dropper's: by whether the dropper
+    waited for the mutex between the requester's timeout and its signal, and by how long the
+    requester's CPU had idled before its timer woke it."""
+    outcome = "requester" if won else "lost"
+    blocked = any(requester[0] - 1e-4 <= w <= signalled_at for w in dropper_mutex_waits)
+    cross["dropper_blocked_on_mutex" if blocked else "dropper_not_blocked"][outcome] += 1
+    idle = idle_before(periods, requester[2], requester[0])
+    if idle is not None:
+        name = next(n for limit, n in IDLE_BUCKETS if idle < limit)
+        cross["by_requester_cpu_idle"][name][outcome] += 1
+
+
+def new_cross_cpu_races():
+    return {"dropper_blocked_on_mutex": {"requester": 0, "lost": 0},
+            "dropper_not_blocked": {"requester": 0, "lost": 0},
+            "by_requester_cpu_idle": dict((name, {"requester": 0, "lost": 0})
+                                          for _, name in IDLE_BUCKETS)}
 
 
 def analyse(lines):
@@ -226,6 +221,9 @@ def analyse(lines):
     all_calls = futex_calls(events)
     words = gil_words(all_calls)
     calls = [c for c in all_calls if c.addr in words["cond"] or c.addr in words["switch_cond"]]
+    blocked_at = mutex_waits(all_calls, words)
+    periods = idle_periods(events)
+    cross = new_cross_cpu_races()
     pids = sorted({c.pid for c in calls})
     label = {pid: "T%d" % i for i, pid in enumerate(pids)}
     races = collections.Counter()
@@ -249,7 +247,7 @@ def analyse(lines):
             signal = (c.end, c.pid, c.cpu, last_timeout if fresh else None)
             releases[c.pid] += 1
         elif c.op == FUTEX_WAKE and c.addr in words["switch_cond"] and signal is not None:
-            _t, dropper, dropper_cpu, requester = signal
+            signalled_at, dropper, dropper_cpu, requester = signal
             signal = None
             winner = c.pid
             if requester is None:
@@ -263,6 +261,9 @@ def analyse(lines):
             else:
                 outcome = "other"
             races[(where, outcome)] += 1
+            if where == "other_cpu":
+                count_cross_cpu_race(cross, requester, outcome == "requester", signalled_at,
+                                     blocked_at[dropper], periods)
             forced_drops[dropper] += 1
             previous_dropper = dropper
     for pid, n in current_run.items():
@@ -275,9 +276,7 @@ def analyse(lines):
         "releases": {label[p]: {"all": releases[p], "forced_seen": forced_drops[p]}
                      for p in pids},
         "longest_timeout_runs": {label[p]: sorted(r, reverse=True)[:5] for p, r in sorted(runs.items())},
-        "cross_cpu_races": cross_cpu_races(
-            [c for c in all_calls if c.addr in words["cond"] or c.addr in words["switch_cond"]
-             or c.addr == words["mutex"]], words, events),
+        "cross_cpu_races": cross,
         "wake_placement": placements(events, set(pids)),
     }
 
