@@ -60,9 +60,10 @@ std::string result_json(const models::Scenario& s, const models::RunResult& r) {
   j.key("waiters_woken").value(r.gil.waiters_woken);
   j.key("contended_releases").value(r.gil.contended_releases);
   j.key("forced_switch_winners").begin_object();
-  for (const auto& [name, by] : {std::pair{"other_cpu", &r.gil.from_other_cpu},
-                                 std::pair{"same_cpu", &r.gil.from_holder_cpu},
-                                 std::pair{"no_request", &r.gil.no_request}}) {
+  for (const auto& [name, by] :
+       {std::pair{"other_cpu", &r.gil.from_other_cpu},
+        std::pair{"same_cpu", &r.gil.from_holder_cpu}, std::pair{"no_request", &r.gil.no_request},
+        std::pair{"other_cpu_mutex_blocked", &r.gil.mutex_blocked}}) {
     j.key(name).begin_object();
     j.key("requester").value(by->requester);
     j.key("back").value(by->back);

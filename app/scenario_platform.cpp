@@ -15,8 +15,9 @@ const std::vector<std::string> kOsKeys = {
     "wakeup_granularity", "sleeper_credit",   "timer_slack",        "wake_affine",
     "balance_delay",      "timer_coalescing", "idle_wakeup_latency"};
 const std::vector<std::string> kCommonGilKeys = {"version", "waiter_choice"};
-const std::vector<std::string> kSwitchKeys = {"switch_interval", "check_gap", "force_switching",
-                                              "requester_wins", "requester_persistence"};
+const std::vector<std::string> kSwitchKeys = {
+    "switch_interval", "check_gap",  "force_switching", "requester_wins", "requester_persistence",
+    "condvar",         "mutex_hold", "sleep_entry",     "drop_entry"};
 const std::vector<std::string> kTickKeys = {"check_interval",     "tick_cost",
                                             "release_syscall",    "failed_acquire",
                                             "empty_wake_syscall", "contended_release"};
@@ -171,6 +172,10 @@ void read_interpreter(FieldReader& r, const YAML::Node& node, models::GilSpec& g
                 "expected fifo, random or lifo, found \"" + *v + "\"");
     }
   }
+  auto lock_dist = [&](const char* key, sim::Dist& out) {
+    if (!node[key]) return;
+    if (auto v = r.dist(node[key], p + key, Sign::NonNegative)) out = *v;
+  };
   if (gil.kind == models::GilKind::SwitchInterval) {
     dur("switch_interval", Sign::Positive, gil.switch_interval);
     dur("check_gap", Sign::NonNegative, gil.check_gap);
@@ -190,6 +195,19 @@ void read_interpreter(FieldReader& r, const YAML::Node& node, models::GilSpec& g
         gil.force_switching = *v;
       }
     }
+    if (node["condvar"]) {
+      if (auto v = r.string(node["condvar"], p + "condvar")) {
+        if (*v == "drawn")
+          gil.condvar = models::CondvarModel::Drawn;
+        else if (*v == "glibc")
+          gil.condvar = models::CondvarModel::Glibc;
+        else
+          r.error(node["condvar"], p + "condvar", "expected drawn or glibc, found \"" + *v + "\"");
+      }
+    }
+    lock_dist("mutex_hold", gil.mutex_hold);
+    lock_dist("sleep_entry", gil.sleep_entry);
+    lock_dist("drop_entry", gil.drop_entry);
   } else if (gil.kind == models::GilKind::Tick) {
     if (node["check_interval"]) {
       if (auto v = r.integer(node["check_interval"], p + "check_interval", 1, 1000000000)) {
@@ -197,14 +215,10 @@ void read_interpreter(FieldReader& r, const YAML::Node& node, models::GilSpec& g
       }
     }
     dur("tick_cost", Sign::Positive, gil.tick_cost);
-    auto dist = [&](const char* key, sim::Dist& out) {
-      if (!node[key]) return;
-      if (auto v = r.dist(node[key], p + key, Sign::NonNegative)) out = *v;
-    };
-    dist("release_syscall", gil.release_syscall);
-    dist("failed_acquire", gil.failed_acquire);
-    dist("empty_wake_syscall", gil.empty_wake_syscall);
-    dist("contended_release", gil.contended_release);
+    lock_dist("release_syscall", gil.release_syscall);
+    lock_dist("failed_acquire", gil.failed_acquire);
+    lock_dist("empty_wake_syscall", gil.empty_wake_syscall);
+    lock_dist("contended_release", gil.contended_release);
   } else if (node["bytecode_overhead"]) {
     if (auto v = r.number(node["bytecode_overhead"], p + "bytecode_overhead", 0.0, 10.0)) {
       gil.bytecode_overhead = *v;

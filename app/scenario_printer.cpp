@@ -103,6 +103,11 @@ std::string resolved_yaml(const models::Scenario& s) {
       out += "  force_switching: " + b(s.gil.force_switching) + "\n";
       out += "  requester_wins: " + format_double(s.gil.requester_wins) + "\n";
       out += "  requester_persistence: " + format_double(s.gil.requester_persistence) + "\n";
+      out += "  condvar: " +
+             std::string(s.gil.condvar == models::CondvarModel::Glibc ? "glibc" : "drawn") + "\n";
+      out += "  mutex_hold: " + dist_text(s.gil.mutex_hold) + "\n";
+      out += "  sleep_entry: " + dist_text(s.gil.sleep_entry) + "\n";
+      out += "  drop_entry: " + dist_text(s.gil.drop_entry) + "\n";
       break;
     case models::GilKind::Tick:
       out += "  check_interval: " + std::to_string(s.gil.check_interval) + "\n";

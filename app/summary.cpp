@@ -86,6 +86,20 @@ std::string summary_text(const models::Scenario& s, const models::RunResult& r,
            human_duration(double(r.gil_wait.max()));
   }
   out += "\n";
+  const models::ForcedSwitchWinners& other = r.gil.from_other_cpu;
+  const models::ForcedSwitchWinners& blocked = r.gil.mutex_blocked;
+  if (s.gil.kind == models::GilKind::SwitchInterval &&
+      s.gil.condvar == models::CondvarModel::Glibc && other.requester + other.other > 0) {
+    auto share = [](std::uint64_t won, std::uint64_t all) {
+      return all == 0 ? std::string("-") : fixed(100.0 * double(won) / double(all), 0) + "%";
+    };
+    const std::uint64_t b_all = blocked.requester + blocked.back + blocked.other;
+    const std::uint64_t o_all = other.requester + other.back + other.other;
+    out += "  requests from the other CPU: the requester won " +
+           share(other.requester - blocked.requester, o_all - b_all) +
+           " where the dropper did not block on the GIL's mutex, " +
+           share(blocked.requester, b_all) + " of " + std::to_string(b_all) + " where it did\n";
+  }
   out += "  " + pad("group", 12) + lpad("threads", 8) + lpad("finish", 11) + lpad("python", 11) +
          lpad("native", 11) + lpad("io", 11) + lpad("gil wait", 11) + lpad("cpu wait", 11) +
          lpad("kernel", 11) + "   io->GIL p50/p99\n";

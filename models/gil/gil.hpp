@@ -28,6 +28,11 @@ enum class GilKind : std::uint8_t { Tick, SwitchInterval, None };
 /// Which waiter one signal wakes. In CPython the OS decides (pthread_cond_signal); the docs say
 /// "which thread becomes scheduled at the end of the interval is the operating system's decision".
 enum class WaiterChoice : std::uint8_t { Random, Fifo, Lifo };
+/// How the switch-interval GIL's signal finds its waiter. `Drawn`: a race between the
+/// requester and the futex queue's choice, won with probability `requester_wins`. `Glibc`:
+/// glibc's condition variable (its waiter groups, GlibcCondvar) and the GIL's own mutex, with
+/// the race decided by when each thread gets where (mutex_hold, sleep_entry, drop_entry).
+enum class CondvarModel : std::uint8_t { Drawn, Glibc };
 
 struct GilSpec {
   std::string version;
@@ -47,6 +52,17 @@ struct GilSpec {
   /// Reality shows runs of hand-offs back to the previous holder (two threads passing the GIL
   /// back and forth while the others starve) that independent races do not produce.
   double requester_persistence = 0;
+  CondvarModel condvar = CondvarModel::Drawn;
+  /// Glibc: how long a waiter back from its wait holds the GIL's mutex before it waits again
+  /// (after a timeout: from posting its drop request to registering its next wait). A holder
+  /// dropping meanwhile blocks on the mutex until it is released.
+  sim::Dist mutex_hold = sim::Dist::uniform(500, 5000);
+  /// Glibc: from a waiter's registration (and release of the mutex) until it sleeps in its
+  /// futex: a signal for its group in that time is its own.
+  sim::Dist sleep_entry = sim::Dist::uniform(1500, 4500);
+  /// Glibc: the holder's time from noticing a drop request (or starting a blocking call) to
+  /// locking the GIL's mutex in drop_gil.
+  sim::Dist drop_entry = sim::Dist::uniform(1000, 6000);
   // Tick GIL (<= 3.1).
   std::int64_t check_interval = 100;  ///< ticks between release/re-take
   sim::Time tick_cost = 40;           ///< bytecode work per tick
@@ -89,6 +105,9 @@ struct GilStats {
   /// CPU than the holder's, or the holder's own) and who took over; `no_request` when the
   /// holder dropped with no request pending (a request answered by an earlier switch).
   ForcedSwitchWinners from_other_cpu, from_holder_cpu, no_request;
+  /// `condvar: glibc`: the forced switches of from_other_cpu whose dropper found the GIL's
+  /// mutex held by the requester in drop_gil and blocked on it.
+  ForcedSwitchWinners mutex_blocked;
 };
 
 /// The narrow way back from a policy into the simulated world (easy to fake in tests).

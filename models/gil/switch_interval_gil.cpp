@@ -11,6 +11,8 @@ SwitchIntervalGil::SwitchIntervalGil(const GilSpec& spec, GilHost& host, int thr
       timeouts_(host.sim().add_lane()),
       cond_(spec.waiter_choice, threads),
       switch_cond_(WaiterChoice::Fifo, threads),
+      glibc_cond_(threads),
+      mutex_queue_(WaiterChoice::Fifo, threads),
       waiters_(std::size_t(threads)) {
   if (spec_.switch_interval < 1) spec_.switch_interval = 1;  // interval = max(interval, 1)
 }
@@ -38,6 +40,7 @@ void SwitchIntervalGil::acquire(ThreadId t) {
 }
 
 bool SwitchIntervalGil::take(ThreadId t) {
+  if (glibc()) return g_take(t);
   if (!locked_) {
     acquire(t);
     return true;
@@ -59,7 +62,11 @@ void SwitchIntervalGil::wait(ThreadId t) {
 void SwitchIntervalGil::on_timeout(ThreadId t) {
   Waiter& w = waiters_[t];
   w.timer = {};
-  cond_.remove(t);
+  if (glibc()) {
+    glibc_cond_.unsleep(t);
+  } else {
+    cond_.remove(t);
+  }
   w.phase = Phase::CondWaking;
   w.timed_out = true;
   host_.wake(t, kNoThread);
@@ -86,6 +93,10 @@ void SwitchIntervalGil::signal_cond(ThreadId waker) {
     t = cond_.pick(rng_);
   }
   if (t == kNoThread) return;  // a signal with no waiter is lost
+  wake_signalled(t, waker);
+}
+
+void SwitchIntervalGil::wake_signalled(ThreadId t, ThreadId waker) {
   Waiter& w = waiters_[t];
   host_.sim().cancel(w.timer);
   w.phase = Phase::CondWaking;
@@ -97,20 +108,41 @@ void SwitchIntervalGil::count_forced_switch(ThreadId winner, ThreadId dropper) {
   ForcedSwitchWinners& by = forced_requester_ == kNoThread ? stats_.no_request
                             : forced_from_holder_cpu_      ? stats_.from_holder_cpu
                                                            : stats_.from_other_cpu;
+  const bool blocked = forced_blocked_ && &by == &stats_.from_other_cpu;
   if (winner == forced_requester_) {
     ++by.requester;
+    if (blocked) ++stats_.mutex_blocked.requester;
   } else if (winner == previous_dropper_) {
     ++by.back;
+    if (blocked) ++stats_.mutex_blocked.back;
   } else {
     ++by.other;
+    if (blocked) ++stats_.mutex_blocked.other;
   }
   previous_dropper_ = dropper;
+}
+
+void SwitchIntervalGil::post_if_timed_out(ThreadId t) {
+  // take_gil: "If we timed out and no switch occurred in the meantime, it is time to ask the
+  // GIL-holding thread to drop it."
+  const Waiter& w = waiters_[t];
+  if (!w.timed_out || switch_number_ != w.saved_switch) return;
+  if (!drop_request_) {
+    requester_ = t;
+    requester_cpu_ = host_.cpu_of(t);
+  }
+  post_drop_request();
 }
 
 void SwitchIntervalGil::post_drop_request() {
   if (drop_request_) return;
   drop_request_ = true;
   ++stats_.drop_requests;
+  const Waiter& h = waiters_[holder_];
+  const bool dropping =
+      h.phase == Phase::DropEntry ||
+      ((h.phase == Phase::MutexWait || h.phase == Phase::MutexWaking) && h.then == Then::Drop);
+  if (dropping) return;  // already on its way out of the GIL
   // The request lands at a uniformly random point between two check points of the holder.
   const auto gap = std::int64_t(host_.rng(holder_).uniform01() * double(spec_.check_gap));
   host_.request_check(holder_, gap);
@@ -118,6 +150,10 @@ void SwitchIntervalGil::post_drop_request() {
 
 void SwitchIntervalGil::on_running(ThreadId t) {
   Waiter& w = waiters_[t];
+  if (glibc() && w.phase != Phase::SwitchWaking) {
+    g_on_running(t);
+    return;
+  }
   if (w.phase == Phase::SwitchWaking) {
     w.phase = Phase::Idle;
     if (w.retake) {
@@ -134,26 +170,26 @@ void SwitchIntervalGil::on_running(ThreadId t) {
     host_.done(t);
     return;
   }
-  if (w.timed_out && switch_number_ == w.saved_switch) {
-    if (!drop_request_) {
-      requester_ = t;
-      requester_cpu_ = host_.cpu_of(t);
-    }
-    post_drop_request();
-  }
+  post_if_timed_out(t);
   wait(t);
 }
 
-void SwitchIntervalGil::on_sys_done(ThreadId) {
-  throw std::logic_error("switch-interval GIL runs no kernel bursts");
+void SwitchIntervalGil::on_sys_done(ThreadId t) {
+  if (!glibc()) throw std::logic_error("switch-interval GIL runs no kernel bursts");
+  g_on_sys_done(t);
 }
 
 bool SwitchIntervalGil::drop(ThreadId t, bool final) {
+  if (glibc()) return g_drop(t, final);
   last_holder_ = t;
   locked_ = false;
   holder_ = kNoThread;
   host_.gil_changed(t, false);
   signal_cond(t);
+  return forced_switch_wait(t, final);
+}
+
+bool SwitchIntervalGil::forced_switch_wait(ThreadId t, bool final) {
   if (spec_.force_switching && drop_request_ && !final && last_holder_ == t) {
     // Remembered for count_forced_switch, when the next holder releases this thread.
     forced_requester_ = requester_;

@@ -22,11 +22,17 @@
 //   on `switch_cond` until another thread has taken the GIL, so it cannot re-grab it.
 // - A blocking call with no pending request releases without any hand-off.
 // 3.13 moved the request bit to the holder's thread state; the behaviour modelled is the same.
+// With `condvar: glibc` (switch_interval_gil_glibc.cpp) the signal's race is not drawn: the
+// condition variable is glibc's (GlibcCondvar) and the GIL's mutex is modelled. take_gil and
+// drop_gil lock it; a waiter back from its wait holds it (`mutex_hold`) until it registers its
+// next wait, then takes `sleep_entry` to fall asleep; the holder takes `drop_entry` to reach
+// the mutex in drop_gil and blocks there while a waiter holds it.
 #pragma once
 
 #include <vector>
 
 #include "models/gil/gil.hpp"
+#include "models/gil/glibc_condvar.hpp"
 #include "models/gil/waiter_set.hpp"
 
 namespace gilsim::models {
@@ -47,12 +53,31 @@ class SwitchIntervalGil final : public GilPolicy {
   bool drop_requested() const { return drop_request_; }
 
  private:
-  enum class Phase : std::uint8_t { Idle, Cond, CondWaking, Switch, SwitchWaking };
+  enum class Phase : std::uint8_t {
+    Idle,
+    Cond,
+    CondWaking,
+    Switch,
+    SwitchWaking,
+    // glibc condvar only:
+    Entering,       // registered, on its way to its futex
+    Holding,        // back from a wait, holding the mutex until it waits again
+    DropEntry,      // the holder on its way to drop_gil's mutex
+    MutexEntering,  // found the mutex held, on its way to the mutex's futex
+    MutexWait,      // blocked on the mutex
+    MutexWaking,    // woken by the mutex's release
+  };
+  // What a thread blocked on the mutex goes on with once it has it.
+  enum class Then : std::uint8_t { Return, Take, Drop };
   struct Waiter {
     Phase phase = Phase::Idle;
     bool timed_out = false;
-    bool retake = false;  // after the forced-switch wait, call take_gil (eval-breaker drop)
+    bool retake = false;   // after the forced-switch wait, call take_gil (eval-breaker drop)
+    bool final = false;    // glibc: the drop in progress is the thread's last
+    bool blocked = false;  // glibc: the drop in progress blocked on the mutex
+    Then then = Then::Return;
     std::uint64_t saved_switch = 0;
+    sim::Time deadline = 0;  // glibc: the timed wait's absolute deadline
     sim::EventId timer;
   };
 
@@ -60,8 +85,33 @@ class SwitchIntervalGil final : public GilPolicy {
   void wait(ThreadId t);
   void on_timeout(ThreadId t);
   void signal_cond(ThreadId waker);
+  void wake_signalled(ThreadId t, ThreadId waker);  // a signal (or a group's close) wakes t
+  void post_if_timed_out(ThreadId t);
   void post_drop_request();
   void count_forced_switch(ThreadId winner, ThreadId dropper);
+  bool forced_switch_wait(ThreadId t, bool final);
+  bool glibc() const { return spec_.condvar == CondvarModel::Glibc; }
+
+  // glibc condvar (switch_interval_gil_glibc.cpp): each returns true if the operation it
+  // continues completed at once, false if the thread is now waiting or running lock code.
+  bool g_take(ThreadId t);
+  bool g_take_locked(ThreadId t);
+  bool g_drop(ThreadId t, bool final);
+  bool g_drop_locked(ThreadId t);
+  void g_drop_completed(ThreadId t);
+  void g_on_running(ThreadId t);
+  void g_on_sys_done(ThreadId t);
+  bool lock_mutex(ThreadId t, Then then);
+  void unlock_mutex(ThreadId t);
+  void mutex_sleep(ThreadId t);
+  void mutex_granted(ThreadId t);
+  void g_enter_wait(ThreadId t);
+  void g_look(ThreadId t);
+  void g_sleep(ThreadId t);
+  void g_signal(ThreadId waker);
+  void g_returned(ThreadId t, bool timed_out);
+  void g_returned_locked(ThreadId t);
+  void run_lock_code(ThreadId t, Phase phase, const sim::Dist& cost);
 
   GilSpec spec_;
   GilHost& host_;
@@ -78,9 +128,14 @@ class SwitchIntervalGil final : public GilPolicy {
   // The forced switch in progress: who requested it, and whether from the dropper's CPU.
   ThreadId forced_requester_ = kNoThread;
   bool forced_from_holder_cpu_ = false;
+  bool forced_blocked_ = false;            // glibc: its dropper blocked on the mutex
   ThreadId previous_dropper_ = kNoThread;  // the dropper of the last forced switch
   WaiterSet cond_;
   WaiterSet switch_cond_;
+  GlibcCondvar glibc_cond_;
+  ThreadId mutex_owner_ = kNoThread;
+  WaiterSet mutex_queue_;
+  std::vector<ThreadId> released_;  // scratch: sleepers of a group a signal closed
   std::vector<Waiter> waiters_;
   GilStats stats_;
 };

@@ -64,6 +64,13 @@ class WaiterSet {
   bool empty() const { return size_ == 0; }
   std::size_t size() const { return size_; }
 
+  /// Removes and returns the oldest waiter (Fifo and Lifo sets); kNoThread if none.
+  ThreadId pick_first() {
+    const ThreadId t = head_;
+    if (t != kNoThread) remove(t);
+    return t;
+  }
+
   /// Removes and returns the waiter one signal wakes; kNoThread if none.
   ThreadId pick(sim::Rng& rng) {
     if (size_ == 0) return kNoThread;

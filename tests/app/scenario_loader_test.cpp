@@ -106,6 +106,27 @@ threads: [{name: a, program: [{cpu: 1ms}]}]
   CHECK(s.os.idle_wakeup_latency[1].latency == sim::Dist::lognormal(80 * sim::kMicrosecond, 0.3));
 }
 
+TEST_CASE("the condition variable model and its lock-code costs are read for 3.2+",
+          "[app][scenario]") {
+  const models::Scenario drawn = parse_scenario(kMinimal, "d.yaml");
+  CHECK(drawn.gil.condvar == models::CondvarModel::Drawn);
+  const models::Scenario s = parse_scenario(R"(
+interpreter: {version: "3.11", condvar: glibc, mutex_hold: 2us,
+              sleep_entry: {uniform: {min: 1us, max: 3us}}, drop_entry: 500ns}
+threads: [{name: a, program: [{cpu: 1ms}]}]
+)",
+                                            "g.yaml");
+  CHECK(s.gil.condvar == models::CondvarModel::Glibc);
+  CHECK(s.gil.mutex_hold == sim::Dist::constant(2 * sim::kMicrosecond));
+  CHECK(s.gil.sleep_entry == sim::Dist::uniform(sim::kMicrosecond, 3 * sim::kMicrosecond));
+  CHECK(s.gil.drop_entry == sim::Dist::constant(500));
+  CHECK(first_error(R"(
+interpreter: {version: "2.7", condvar: glibc}
+threads: [{name: a, program: [{cpu: 1ms}]}]
+)")
+            .find("interpreter.condvar") != std::string::npos);
+}
+
 TEST_CASE("loops nest and may repeat forever when the scenario has a stop", "[app][scenario]") {
   const models::Scenario s = parse_scenario(R"(
 stop: 1s

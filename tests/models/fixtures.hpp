@@ -58,6 +58,14 @@ inline ThreadGroup group(const std::string& name, int count, Program program, si
   return g;
 }
 
+/// The convoy's I/O thread: `calls` times a 1 ms blocking call then 50 us of Python, from 1 ms.
+inline ThreadGroup convoy_io_group(std::int64_t calls) {
+  return group("io", 1,
+               {repeat(calls, {step(StepKind::Io, 1 * kMillisecond),
+                               step(StepKind::Cpu, 50 * kMicrosecond)})},
+               1 * kMillisecond);
+}
+
 /// Records GIL acquisitions and releases in order.
 struct GilTimeline : Observer {
   struct Change {

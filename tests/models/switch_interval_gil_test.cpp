@@ -72,10 +72,7 @@ TEST_CASE("an I/O thread next to a CPU thread gets the GIL back one interval plu
     Scenario s = exact_scenario("3.11", 2, L);
     s.gil.switch_interval = interval;
     s.groups.push_back(group("cpu", 1, {step(StepKind::Cpu, 500 * kMillisecond)}));
-    s.groups.push_back(group(
-        "io", 1,
-        {repeat(5, {step(StepKind::Io, 1 * kMillisecond), step(StepKind::Cpu, 50 * kMicrosecond)})},
-        1 * kMillisecond));
+    s.groups.push_back(convoy_io_group(5));
     const RunResult r = simulate(s, 1);
     const sim::Histogram& resume = r.groups[1].io_resume;
     INFO("interval " << interval);
@@ -93,10 +90,7 @@ TEST_CASE("a GIL wait times out timer_slack after the interval, as a sleep does"
   Scenario s = exact_scenario("3.11", 2, L);
   s.os.timer_slack = sim::Dist::constant(slack);
   s.groups.push_back(group("cpu", 1, {step(StepKind::Cpu, 500 * kMillisecond)}));
-  s.groups.push_back(group(
-      "io", 1,
-      {repeat(5, {step(StepKind::Io, 1 * kMillisecond), step(StepKind::Cpu, 50 * kMicrosecond)})},
-      1 * kMillisecond));
+  s.groups.push_back(convoy_io_group(5));
   const RunResult r = simulate(s, 1);
   CHECK(r.groups[1].io_resume.count() == 5);
   CHECK(r.groups[1].io_resume.min() == I + slack + 3 * L);
