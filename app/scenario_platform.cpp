@@ -17,7 +17,7 @@ const std::vector<std::string> kOsKeys = {
 const std::vector<std::string> kCommonGilKeys = {"version", "waiter_choice"};
 const std::vector<std::string> kSwitchKeys = {
     "switch_interval", "check_gap",  "force_switching", "requester_wins", "requester_persistence",
-    "condvar",         "mutex_hold", "sleep_entry",     "drop_entry"};
+    "condvar",         "mutex_hold", "sleep_entry",     "drop_entry",     "wake_syscall"};
 const std::vector<std::string> kTickKeys = {"check_interval",     "tick_cost",
                                             "release_syscall",    "failed_acquire",
                                             "empty_wake_syscall", "contended_release"};
@@ -208,6 +208,7 @@ void read_interpreter(FieldReader& r, const YAML::Node& node, models::GilSpec& g
     lock_dist("mutex_hold", gil.mutex_hold);
     lock_dist("sleep_entry", gil.sleep_entry);
     lock_dist("drop_entry", gil.drop_entry);
+    lock_dist("wake_syscall", gil.wake_syscall);
   } else if (gil.kind == models::GilKind::Tick) {
     if (node["check_interval"]) {
       if (auto v = r.integer(node["check_interval"], p + "check_interval", 1, 1000000000)) {

@@ -108,6 +108,7 @@ std::string resolved_yaml(const models::Scenario& s) {
       out += "  mutex_hold: " + dist_text(s.gil.mutex_hold) + "\n";
       out += "  sleep_entry: " + dist_text(s.gil.sleep_entry) + "\n";
       out += "  drop_entry: " + dist_text(s.gil.drop_entry) + "\n";
+      out += "  wake_syscall: " + dist_text(s.gil.wake_syscall) + "\n";
       break;
     case models::GilKind::Tick:
       out += "  check_interval: " + std::to_string(s.gil.check_interval) + "\n";

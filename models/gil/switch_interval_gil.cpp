@@ -29,6 +29,7 @@ void SwitchIntervalGil::acquire(ThreadId t) {
   }
   // COND_SIGNAL(switch_cond): releases a thread waiting in FORCE_SWITCHING.
   const ThreadId dropper = switch_cond_.pick(rng_);
+  released_dropper_ = dropper != kNoThread;
   if (dropper != kNoThread) {
     count_forced_switch(t, dropper);
     waiters_[dropper].phase = Phase::SwitchWaking;

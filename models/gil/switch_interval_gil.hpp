@@ -63,6 +63,8 @@ class SwitchIntervalGil final : public GilPolicy {
     Entering,       // registered, on its way to its futex
     Holding,        // back from a wait, holding the mutex until it waits again
     DropEntry,      // the holder on its way to drop_gil's mutex
+    Acquired,       // took the GIL; signalling switch_cond with the mutex held
+    Signalling,     // dropped the GIL; signalling cond with the mutex held
     MutexEntering,  // found the mutex held, on its way to the mutex's futex
     MutexWait,      // blocked on the mutex
     MutexWaking,    // woken by the mutex's release
@@ -96,6 +98,7 @@ class SwitchIntervalGil final : public GilPolicy {
   // continues completed at once, false if the thread is now waiting or running lock code.
   bool g_take(ThreadId t);
   bool g_take_locked(ThreadId t);
+  bool g_acquire_locked(ThreadId t);
   bool g_drop(ThreadId t, bool final);
   bool g_drop_locked(ThreadId t);
   void g_drop_completed(ThreadId t);
@@ -108,7 +111,7 @@ class SwitchIntervalGil final : public GilPolicy {
   void g_enter_wait(ThreadId t);
   void g_look(ThreadId t);
   void g_sleep(ThreadId t);
-  void g_signal(ThreadId waker);
+  bool g_signal(ThreadId waker);  // true if the signal woke a sleeper
   void g_returned(ThreadId t, bool timed_out);
   void g_returned_locked(ThreadId t);
   void run_lock_code(ThreadId t, Phase phase, const sim::Dist& cost);
@@ -130,6 +133,7 @@ class SwitchIntervalGil final : public GilPolicy {
   bool forced_from_holder_cpu_ = false;
   bool forced_blocked_ = false;            // glibc: its dropper blocked on the mutex
   ThreadId previous_dropper_ = kNoThread;  // the dropper of the last forced switch
+  bool released_dropper_ = false;          // the last acquire released a thread from switch_cond
   WaiterSet cond_;
   WaiterSet switch_cond_;
   GlibcCondvar glibc_cond_;

@@ -69,14 +69,20 @@ bool SwitchIntervalGil::g_take(ThreadId t) {
 }
 
 bool SwitchIntervalGil::g_take_locked(ThreadId t) {
-  if (!locked_) {
-    acquire(t);
-    unlock_mutex(t);
-    waiters_[t].phase = Phase::Idle;
-    return true;
-  }
+  if (!locked_) return g_acquire_locked(t);
   g_enter_wait(t);
   return false;
+}
+
+bool SwitchIntervalGil::g_acquire_locked(ThreadId t) {
+  acquire(t);
+  if (released_dropper_) {  // COND_SIGNAL(switch_cond) woke the dropper: a system call
+    run_lock_code(t, Phase::Acquired, spec_.wake_syscall);
+    return false;
+  }
+  unlock_mutex(t);
+  waiters_[t].phase = Phase::Idle;
+  return true;
 }
 
 void SwitchIntervalGil::g_enter_wait(ThreadId t) {
@@ -115,11 +121,12 @@ void SwitchIntervalGil::g_sleep(ThreadId t) {
   host_.block(t);
 }
 
-void SwitchIntervalGil::g_signal(ThreadId waker) {
+bool SwitchIntervalGil::g_signal(ThreadId waker) {
   released_.clear();
   const ThreadId woken = glibc_cond_.signal(released_);
   if (woken != kNoThread) released_.push_back(woken);
   for (ThreadId t : released_) wake_signalled(t, waker);
+  return !released_.empty();
 }
 
 void SwitchIntervalGil::g_returned(ThreadId t, bool timed_out) {
@@ -130,12 +137,8 @@ void SwitchIntervalGil::g_returned(ThreadId t, bool timed_out) {
 }
 
 void SwitchIntervalGil::g_returned_locked(ThreadId t) {
-  Waiter& w = waiters_[t];
   if (!locked_) {
-    acquire(t);
-    unlock_mutex(t);
-    w.phase = Phase::Idle;
-    host_.done(t);
+    if (g_acquire_locked(t)) host_.done(t);
     return;
   }
   post_if_timed_out(t);
@@ -160,7 +163,10 @@ bool SwitchIntervalGil::g_drop_locked(ThreadId t) {
   locked_ = false;
   holder_ = kNoThread;
   host_.gil_changed(t, false);
-  g_signal(t);
+  if (g_signal(t)) {  // it woke a sleeper: a system call, with the mutex held
+    run_lock_code(t, Phase::Signalling, spec_.wake_syscall);
+    return false;
+  }
   unlock_mutex(t);
   return forced_switch_wait(t, w.final);
 }
@@ -182,6 +188,15 @@ void SwitchIntervalGil::g_on_sys_done(ThreadId t) {
       return;
     case Phase::Holding:
       g_enter_wait(t);
+      return;
+    case Phase::Acquired:
+      unlock_mutex(t);
+      w.phase = Phase::Idle;
+      host_.done(t);
+      return;
+    case Phase::Signalling:
+      unlock_mutex(t);
+      if (forced_switch_wait(t, w.final)) g_drop_completed(t);
       return;
     case Phase::DropEntry:
       w.blocked = mutex_owner_ != kNoThread;
