@@ -34,7 +34,9 @@ For the races a requester posted from another CPU than the dropper's it also rep
 went by whether the dropper blocked on the GIL's mutex (a futex wait on it between the
 requester's timeout and the signal: the requester held it, and the dropper signalled only once
 it had it) and, with the scheduler's events, by how long the requester's CPU had idled before
-its timer woke it there.
+its timer woke it there, and how long each side's lock code took in those races (from the
+requester's timeout: the signal, the dropper's arrival at the mutex, the requester's unlock and
+its return to sleep): what `condvar: glibc`'s mutex_hold, sleep_entry and drop_entry stand for.
 It also reports, per thread, its runs of consecutive timed-out waits: a thread that times out
 n times in a row waited about n switch intervals for the GIL; and, when the trace has the
 scheduler's events, where the kernel put each wake-up of a GIL thread: back on the CPU it last
@@ -209,6 +211,53 @@ def count_cross_cpu_race(cross, requester, won, signalled_at, dropper_mutex_wait
         cross["by_requester_cpu_idle"][name][outcome] += 1
 
 
+def _percentiles_us(xs):
+    xs = sorted(xs)
+    if not xs:
+        return {"n": 0}
+    at = lambda q: round(xs[min(len(xs) - 1, int(q * len(xs)))] * 1e6, 1)
+    return {"n": len(xs), "p10": at(0.1), "p50": at(0.5), "p90": at(0.9)}
+
+
+def race_timings(all_calls, words, races):
+    """How long each side's lock code took in the races posted from another CPU (microseconds,
+    from the requester's timed-out wait's return T0): what `condvar: glibc`'s mutex_hold,
+    sleep_entry and drop_entry stand for. `races`: (requester pid, T0, signal start, dropper pid,
+    won). Per thread, a futex call is found by when it started."""
+    by_pid = collections.defaultdict(list)
+    for c in all_calls:
+        by_pid[c.pid].append(c)
+    for calls in by_pid.values():
+        calls.sort(key=lambda c: c.start)
+    waits = (FUTEX_WAIT, FUTEX_WAIT_BITSET)
+    keys = ("signal_after_timeout", "requester_asleep_after_timeout_when_lost",
+            "dropper_at_mutex_after_timeout", "requester_unlock_after_timeout",
+            "dropper_woken_after_unlock", "dropper_signal_after_woken",
+            "requester_asleep_after_unlock_when_lost")
+    t = dict((k, []) for k in keys)
+    for req, t0, signalled, dropper, won in races:
+        mine = [c for c in by_pid[req] if c.start > t0]
+        asleep = next((c.start for c in mine if c.addr in words["cond"] and c.op in waits), None)
+        blocked = next((c for c in by_pid[dropper] if t0 - 1e-4 <= c.start <= signalled
+                        and c.addr == words["mutex"] and c.op in waits), None)
+        if blocked is None:
+            t["signal_after_timeout"].append(signalled - t0)
+            if not won and asleep is not None:
+                t["requester_asleep_after_timeout_when_lost"].append(asleep - t0)
+            continue
+        t["dropper_at_mutex_after_timeout"].append(blocked.start - t0)
+        t["dropper_signal_after_woken"].append(signalled - blocked.end)
+        unlock = next((c.start for c in mine if c.addr == words["mutex"] and c.op == FUTEX_WAKE
+                       and (asleep is None or c.start <= asleep)), None)
+        if unlock is None:
+            continue
+        t["requester_unlock_after_timeout"].append(unlock - t0)
+        t["dropper_woken_after_unlock"].append(blocked.end - unlock)
+        if not won and asleep is not None:
+            t["requester_asleep_after_unlock_when_lost"].append(asleep - unlock)
+    return dict((k, _percentiles_us(v)) for k, v in t.items())
+
+
 def new_cross_cpu_races():
     return {"dropper_blocked_on_mutex": {"requester": 0, "lost": 0},
             "dropper_not_blocked": {"requester": 0, "lost": 0},
@@ -232,6 +281,7 @@ def analyse(lines):
     last_timeout = None   # (time, pid, cpu) of the latest timed-out GIL wait
     signal = None         # (time, pid, cpu, requester) of the latest signal on the GIL's cond
     previous_dropper = None  # the holder before the current one, after a forced switch
+    timed = []  # races posted from another CPU, for race_timings
     releases = collections.Counter()  # per thread: releases of the GIL (its signal on cond)
     forced_drops = collections.Counter()  # ... of which forced switches it waited through
     for c in calls:
@@ -245,6 +295,7 @@ def analyse(lines):
         elif c.op == FUTEX_WAKE and c.addr in words["cond"] and c.ret >= 0:
             fresh = last_timeout is not None and c.end - last_timeout[0] <= REQUEST_WINDOW_S
             signal = (c.end, c.pid, c.cpu, last_timeout if fresh else None)
+            signal_start = c.start
             releases[c.pid] += 1
         elif c.op == FUTEX_WAKE and c.addr in words["switch_cond"] and signal is not None:
             signalled_at, dropper, dropper_cpu, requester = signal
@@ -264,6 +315,8 @@ def analyse(lines):
             if where == "other_cpu":
                 count_cross_cpu_race(cross, requester, outcome == "requester", signalled_at,
                                      blocked_at[dropper], periods)
+                timed.append((requester[1], requester[0], signal_start, dropper,
+                              outcome == "requester"))
             forced_drops[dropper] += 1
             previous_dropper = dropper
     for pid, n in current_run.items():
@@ -277,6 +330,7 @@ def analyse(lines):
                      for p in pids},
         "longest_timeout_runs": {label[p]: sorted(r, reverse=True)[:5] for p, r in sorted(runs.items())},
         "cross_cpu_races": cross,
+        "race_timings_us": race_timings(all_calls, words, timed),
         "wake_placement": placements(events, set(pids)),
     }
 
@@ -309,6 +363,24 @@ def report(result):
         out.append("  by how long the requester's CPU had idled: " + "; ".join(
             "%s %s" % (name.replace("_", " "), won(x["by_requester_cpu_idle"][name]))
             for _, name in IDLE_BUCKETS))
+    tm = result["race_timings_us"]
+
+    def pct(name):
+        r = tm[name]
+        return "p10 %g p50 %g p90 %g (%d)" % (r["p10"], r["p50"], r["p90"], r["n"]) \
+            if r["n"] else "none"
+    if tm["signal_after_timeout"]["n"] or tm["dropper_at_mutex_after_timeout"]["n"]:
+        out.append("their timings, in microseconds from the requester's timeout (condvar: glibc's "
+                   "lock code):")
+        out.append("  dropper not blocked: signal %s; a requester that lost was asleep %s"
+                   % (pct("signal_after_timeout"),
+                      pct("requester_asleep_after_timeout_when_lost")))
+        out.append("  dropper blocked: at the mutex %s; requester's unlock %s" % (
+            pct("dropper_at_mutex_after_timeout"), pct("requester_unlock_after_timeout")))
+        out.append("    then the dropper woke %s after the unlock and signalled %s later; a "
+                   "requester that lost was asleep %s after its unlock" % (
+                       pct("dropper_woken_after_unlock"), pct("dropper_signal_after_woken"),
+                       pct("requester_asleep_after_unlock_when_lost")))
     out.append("longest runs of consecutive timed-out waits:")
     for name, r in sorted(result["longest_timeout_runs"].items()):
         out.append("  %s: %s" % (name, " ".join(str(n) for n in r)))

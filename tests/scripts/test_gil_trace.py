@@ -24,12 +24,18 @@ class Trace(object):
         self.t = 100.0
 
     def call(self, pid, cpu, op, addr, ret, dt=0.0001):
+        self.enter(pid, cpu, op, addr, dt)
+        self.exit(pid, cpu, ret, 0.000002)
+
+    def enter(self, pid, cpu, op, addr, dt):
         self.t += dt
         self.lines.append(
             "python3 %d [%03d] %.6f: syscalls:sys_enter_futex: uaddr: 0x%x, op: 0x%08x, val: "
             "0x00000000, utime: 0x00000000, uaddr2: 0x00000000, val3: 0xffffffff"
             % (pid, cpu, self.t, addr, op | 0x80))
-        self.t += 0.000002
+
+    def exit(self, pid, cpu, ret, dt):
+        self.t += dt
         self.lines.append("python3 %d [%03d] %.6f:  syscalls:sys_exit_futex: 0x%x"
                           % (pid, cpu, self.t, ret & 0xFFFFFFFFFFFFFFFF))
 
@@ -181,6 +187,24 @@ class GilTraceTest(unittest.TestCase):
         by_idle = gil_trace.analyse(tr.lines)["cross_cpu_races"]["by_requester_cpu_idle"]
         self.assertEqual(by_idle["300us_2ms"], {"requester": 1, "lost": 0})
         self.assertEqual(sum(sum(v.values()) for v in by_idle.values()), 1)
+
+    def test_the_lock_code_of_a_race_is_timed_from_the_requester_s_timeout(self):
+        us = 0.000001
+        tr = Trace()
+        tr.timeout(2, 1, dt=0.02)            # T0: the requester's timed-out wait returns
+        tr.enter(1, 0, 0, COND + 8, 8 * us)  # T0+8: the dropper waits for the mutex
+        tr.call(2, 1, 1, COND + 8, 1, 2 * us)  # T0+10 to 12: the requester's unlock wakes it
+        tr.exit(1, 0, 0, 3 * us)             # T0+15: the dropper has the mutex
+        tr.enter(2, 1, 9, COND, 4 * us)      # T0+19: the requester is asleep again
+        tr.signal(1, 0)                      # the dropper signals after it
+        tr.take_over(3, 1)                   # and thread 3 takes the GIL
+        tr.exit(2, 1, 0, 0.001)              # the requester's wait returns later
+        tm = gil_trace.analyse(tr.lines)["race_timings_us"]
+        self.assertEqual(tm["dropper_at_mutex_after_timeout"]["p50"], 8)
+        self.assertEqual(tm["requester_unlock_after_timeout"]["p50"], 10)
+        self.assertEqual(tm["dropper_woken_after_unlock"]["p50"], 5)
+        self.assertEqual(tm["requester_asleep_after_unlock_when_lost"]["p50"], 9)
+        self.assertEqual(tm["signal_after_timeout"], {"n": 0})
 
     def test_json_output_reads_back(self):
         tr = Trace()
