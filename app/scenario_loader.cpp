@@ -77,7 +77,10 @@ models::OsSpec default_os(int logical_cpus) {
   // EEVDF (Linux 6.6 and later) has no wake-up granularity: a woken thread that has used less
   // CPU than the running one preempts it (CFS waited for a lead of 1 ms x factor).
   os.wakeup_granularity = 0;
-  os.sleeper_credit = 3 * kMillisecond * factor;
+  // EEVDF places a waking thread by the lag it left with, clamped to max(2 x slice, tick)
+  // (kernel/sched/fair.c, update_entity_lag): at most that far ahead of its fair share. (CFS
+  // gave every sleeper 3 ms x factor, half its latency target.)
+  os.sleeper_credit = std::max(2 * base, tick);
   os.context_switch = 2 * kMicrosecond;
   os.wakeup_latency = sim::Dist::lognormal(20 * kMicrosecond, 0.8);
   os.wakeup_preemption = true;

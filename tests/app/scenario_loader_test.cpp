@@ -59,7 +59,9 @@ TEST_CASE("the version picks the GIL model and its defaults", "[app][scenario]")
 TEST_CASE("OS defaults scale with the CPU count as Linux does", "[app][scenario]") {
   CHECK(app::default_os(2).wakeup_granularity == 0);  // EEVDF: none, whatever the CPU count
   CHECK(app::default_os(12).wakeup_granularity == 0);
-  CHECK(app::default_os(64).sleeper_credit == 12 * sim::kMillisecond);
+  // EEVDF's lag clamp, max(2 x base slice, tick): the tick on 2 CPUs, twice the slice on 64.
+  CHECK(app::default_os(2).sleeper_credit == 4 * sim::kMillisecond);
+  CHECK(app::default_os(64).sleeper_credit == 5600 * sim::kMicrosecond);
   CHECK(app::default_os(4).timeslice == 4 * sim::kMillisecond);
 }
 
