@@ -119,6 +119,26 @@ TEST_CASE("gilsim check prints a resolved scenario that runs exactly like the or
   fs::remove_all(dir);
 }
 
+TEST_CASE("a resolved scenario with the timed hand-off race runs exactly like the original",
+          "[app][cli]") {
+  const auto dir = temp_dir("check-glibc");
+  const std::string sets =
+      " --set interpreter.condvar=glibc --set interpreter.mutex_hold=3us"
+      " --set interpreter.wake_syscall=2us";
+  const CliResult c = run_cli("check configs/seeds/convoy-effect.yaml" + sets);
+  REQUIRE(c.code == 0);
+  CHECK(c.out.find("condvar: glibc") != std::string::npos);
+  const fs::path resolved = dir / "convoy-glibc.yaml";
+  std::ofstream(resolved) << c.out;
+  const CliResult again = run_cli("check '" + resolved.string() + "'");
+  CHECK(again.code == 0);
+  CHECK(again.out == c.out);
+  const CliResult r1 = run_cli("run configs/seeds/convoy-effect.yaml --json - -q" + sets);
+  const CliResult r2 = run_cli("run '" + resolved.string() + "' --json - -q");
+  CHECK(r1.out == r2.out);
+  fs::remove_all(dir);
+}
+
 TEST_CASE("a --set error is located at the option", "[app][cli]") {
   const CliResult a = run_cli("check configs/seeds/hyperthreads.yaml --set machine.cores=lots");
   CHECK(a.code == 2);

@@ -114,7 +114,8 @@ TEST_CASE("the condition variable model and its lock-code costs are read for 3.2
   CHECK(drawn.gil.condvar == models::CondvarModel::Drawn);
   const models::Scenario s = parse_scenario(R"(
 interpreter: {version: "3.11", condvar: glibc, mutex_hold: 2us,
-              sleep_entry: {uniform: {min: 1us, max: 3us}}, drop_entry: 500ns}
+              sleep_entry: {uniform: {min: 1us, max: 3us}}, drop_entry: 500ns,
+              wake_syscall: 4us}
 threads: [{name: a, program: [{cpu: 1ms}]}]
 )",
                                             "g.yaml");
@@ -122,6 +123,7 @@ threads: [{name: a, program: [{cpu: 1ms}]}]
   CHECK(s.gil.mutex_hold == sim::Dist::constant(2 * sim::kMicrosecond));
   CHECK(s.gil.sleep_entry == sim::Dist::uniform(sim::kMicrosecond, 3 * sim::kMicrosecond));
   CHECK(s.gil.drop_entry == sim::Dist::constant(500));
+  CHECK(s.gil.wake_syscall == sim::Dist::constant(4 * sim::kMicrosecond));
   CHECK(first_error(R"(
 interpreter: {version: "2.7", condvar: glibc}
 threads: [{name: a, program: [{cpu: 1ms}]}]
