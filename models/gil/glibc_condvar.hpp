@@ -48,8 +48,6 @@ class GlibcCondvar {
   /// appends to `released` the sleepers of a group it closed (they return spuriously).
   ThreadId signal(std::vector<ThreadId>& released);
 
-  bool enrolled(ThreadId t) const { return seq_[t] != kNone; }
-  std::size_t waiters() const { return waiters_; }
   /// Whether `t` is in G1 (eligible for the next signal without a group switch).
   bool in_g1(ThreadId t) const;
 

@@ -17,7 +17,7 @@ SwitchIntervalGil::SwitchIntervalGil(const GilSpec& spec, GilHost& host, int thr
   if (spec_.switch_interval < 1) spec_.switch_interval = 1;  // interval = max(interval, 1)
 }
 
-void SwitchIntervalGil::acquire(ThreadId t) {
+bool SwitchIntervalGil::acquire(ThreadId t) {
   locked_ = true;
   holder_ = t;
   ++stats_.acquisitions;
@@ -29,7 +29,6 @@ void SwitchIntervalGil::acquire(ThreadId t) {
   }
   // COND_SIGNAL(switch_cond): releases a thread waiting in FORCE_SWITCHING.
   const ThreadId dropper = switch_cond_.pick(rng_);
-  released_dropper_ = dropper != kNoThread;
   if (dropper != kNoThread) {
     count_forced_switch(t, dropper);
     waiters_[dropper].phase = Phase::SwitchWaking;
@@ -38,6 +37,7 @@ void SwitchIntervalGil::acquire(ThreadId t) {
   requester_ = kNoThread;
   drop_request_ = false;  // take_gil resets the request it may have been answering
   host_.reset_check(t, sim::kNever);
+  return dropper != kNoThread;
 }
 
 bool SwitchIntervalGil::take(ThreadId t) {
@@ -109,17 +109,12 @@ void SwitchIntervalGil::count_forced_switch(ThreadId winner, ThreadId dropper) {
   ForcedSwitchWinners& by = forced_requester_ == kNoThread ? stats_.no_request
                             : forced_from_holder_cpu_      ? stats_.from_holder_cpu
                                                            : stats_.from_other_cpu;
-  const bool blocked = forced_blocked_ && &by == &stats_.from_other_cpu;
-  if (winner == forced_requester_) {
-    ++by.requester;
-    if (blocked) ++stats_.mutex_blocked.requester;
-  } else if (winner == previous_dropper_) {
-    ++by.back;
-    if (blocked) ++stats_.mutex_blocked.back;
-  } else {
-    ++by.other;
-    if (blocked) ++stats_.mutex_blocked.other;
-  }
+  std::uint64_t ForcedSwitchWinners::*who =
+      winner == forced_requester_   ? &ForcedSwitchWinners::requester
+      : winner == previous_dropper_ ? &ForcedSwitchWinners::back
+                                    : &ForcedSwitchWinners::other;
+  ++(by.*who);
+  if (forced_blocked_ && &by == &stats_.from_other_cpu) ++(stats_.mutex_blocked.*who);
   previous_dropper_ = dropper;
 }
 

@@ -74,16 +74,15 @@ class SwitchIntervalGil final : public GilPolicy {
   struct Waiter {
     Phase phase = Phase::Idle;
     bool timed_out = false;
-    bool retake = false;   // after the forced-switch wait, call take_gil (eval-breaker drop)
-    bool final = false;    // glibc: the drop in progress is the thread's last
-    bool blocked = false;  // glibc: the drop in progress blocked on the mutex
+    bool retake = false;  // after the forced-switch wait, call take_gil (eval-breaker drop)
+    bool final = false;   // glibc: the drop in progress is the thread's last
     Then then = Then::Return;
     std::uint64_t saved_switch = 0;
     sim::Time deadline = 0;  // glibc: the timed wait's absolute deadline
     sim::EventId timer;
   };
 
-  void acquire(ThreadId t);
+  bool acquire(ThreadId t);  // true if it released a dropper from switch_cond
   void wait(ThreadId t);
   void on_timeout(ThreadId t);
   void signal_cond(ThreadId waker);
@@ -133,7 +132,6 @@ class SwitchIntervalGil final : public GilPolicy {
   bool forced_from_holder_cpu_ = false;
   bool forced_blocked_ = false;            // glibc: its dropper blocked on the mutex
   ThreadId previous_dropper_ = kNoThread;  // the dropper of the last forced switch
-  bool released_dropper_ = false;          // the last acquire released a thread from switch_cond
   WaiterSet cond_;
   WaiterSet switch_cond_;
   GlibcCondvar glibc_cond_;

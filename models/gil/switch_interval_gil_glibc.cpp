@@ -75,8 +75,7 @@ bool SwitchIntervalGil::g_take_locked(ThreadId t) {
 }
 
 bool SwitchIntervalGil::g_acquire_locked(ThreadId t) {
-  acquire(t);
-  if (released_dropper_) {  // COND_SIGNAL(switch_cond) woke the dropper: a system call
+  if (acquire(t)) {  // COND_SIGNAL(switch_cond) woke the dropper: a system call
     run_lock_code(t, Phase::Acquired, spec_.wake_syscall);
     return false;
   }
@@ -157,9 +156,6 @@ bool SwitchIntervalGil::g_drop(ThreadId t, bool final) {
 bool SwitchIntervalGil::g_drop_locked(ThreadId t) {
   Waiter& w = waiters_[t];
   w.phase = Phase::Idle;
-  forced_blocked_ = w.blocked;
-  w.blocked = false;
-  last_holder_ = t;
   locked_ = false;
   holder_ = kNoThread;
   host_.gil_changed(t, false);
@@ -199,7 +195,7 @@ void SwitchIntervalGil::g_on_sys_done(ThreadId t) {
       if (forced_switch_wait(t, w.final)) g_drop_completed(t);
       return;
     case Phase::DropEntry:
-      w.blocked = mutex_owner_ != kNoThread;
+      forced_blocked_ = mutex_owner_ != kNoThread;  // read when the next holder releases it
       if (lock_mutex(t, Then::Drop) && g_drop_locked(t)) g_drop_completed(t);
       return;
     case Phase::MutexEntering:
