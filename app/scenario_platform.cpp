@@ -1,6 +1,7 @@
 // The machine, os and interpreter sections of a scenario file (docs/scenarios.md).
 #include <algorithm>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "app/scenario_sections.hpp"
@@ -159,19 +160,26 @@ void read_interpreter(FieldReader& r, const YAML::Node& node, models::GilSpec& g
     if (!node[key]) return;
     if (auto v = r.duration(node[key], p + key, sign)) out = *v;
   };
-  if (node["waiter_choice"]) {
-    if (auto v = r.string(node["waiter_choice"], p + "waiter_choice")) {
-      if (*v == "random")
-        gil.waiter_choice = models::WaiterChoice::Random;
-      else if (*v == "fifo")
-        gil.waiter_choice = models::WaiterChoice::Fifo;
-      else if (*v == "lifo")
-        gil.waiter_choice = models::WaiterChoice::Lifo;
-      else
-        r.error(node["waiter_choice"], p + "waiter_choice",
-                "expected fifo, random or lifo, found \"" + *v + "\"");
+  // A key whose value is one of a few words, each naming a value of `out`.
+  auto word = [&]<class E>(const char* key, E& out,
+                           const std::vector<std::pair<std::string, E>>& words) {
+    if (!node[key]) return;
+    const auto v = r.string(node[key], p + key);
+    if (!v) return;
+    std::string expected;
+    for (std::size_t i = 0; i < words.size(); ++i) {
+      if (words[i].first == *v) {
+        out = words[i].second;
+        return;
+      }
+      expected += (i == 0 ? "" : i + 1 == words.size() ? " or " : ", ") + words[i].first;
     }
-  }
+    r.error(node[key], p + key, "expected " + expected + ", found \"" + *v + "\"");
+  };
+  word("waiter_choice", gil.waiter_choice,
+       {{"fifo", models::WaiterChoice::Fifo},
+        {"random", models::WaiterChoice::Random},
+        {"lifo", models::WaiterChoice::Lifo}});
   auto lock_dist = [&](const char* key, sim::Dist& out) {
     if (!node[key]) return;
     if (auto v = r.dist(node[key], p + key, Sign::NonNegative)) out = *v;
@@ -195,16 +203,8 @@ void read_interpreter(FieldReader& r, const YAML::Node& node, models::GilSpec& g
         gil.force_switching = *v;
       }
     }
-    if (node["condvar"]) {
-      if (auto v = r.string(node["condvar"], p + "condvar")) {
-        if (*v == "drawn")
-          gil.condvar = models::CondvarModel::Drawn;
-        else if (*v == "glibc")
-          gil.condvar = models::CondvarModel::Glibc;
-        else
-          r.error(node["condvar"], p + "condvar", "expected drawn or glibc, found \"" + *v + "\"");
-      }
-    }
+    word("condvar", gil.condvar,
+         {{"drawn", models::CondvarModel::Drawn}, {"glibc", models::CondvarModel::Glibc}});
     lock_dist("mutex_hold", gil.mutex_hold);
     lock_dist("sleep_entry", gil.sleep_entry);
     lock_dist("drop_entry", gil.drop_entry);
