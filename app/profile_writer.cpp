@@ -14,6 +14,7 @@
 #include "app/profile_text.hpp"
 #include "app/scenario_loader.hpp"
 #include "app/sleeper_probe.hpp"
+#include "app/timer_delay_fit.hpp"
 #include "models/gil/versions.hpp"
 
 namespace gilsim::app {
@@ -113,6 +114,9 @@ std::string profile_yaml(const YAML::Node& m, const std::string& python_path,
   host.os.timer_slack = sim::Dist::constant(sim::Time(std::llround(slack * 1e9)));
   const std::optional<RequesterFit> requester = fit_requester(m, orders, host);
   const std::optional<ContentionFit> contention = fit_contention(m, host);
+  const std::optional<SleepTail> tail = sleep_tail(m);
+  std::optional<TimerDelayFit> late;
+  if (tail) late = fit_idle_timer_delay(host, *tail);
   const YAML::Node k = m["kernels"];
   std::string y;
   y += "# gilsim calibration profile, written by `gilsim calibrate`.\n";
@@ -132,6 +136,7 @@ std::string profile_yaml(const YAML::Node& m, const std::string& python_path,
        ", sigma: " + round3(wake_sigma) + "}}\n";
   y += "  timer_slack: " + us(slack) + "\n";
   if (ctx_measured) y += "  context_switch: " + us(ctx) + "  # two processes pinned to one CPU\n";
+  if (late) y += idle_timer_delay_line(*late, *tail);
   // Interpreter-specific entries: this one, plus those of other interpreters calibrated into
   // the same profile before.
   y += "interpreters:  # applied to scenarios for that version\n";
@@ -230,6 +235,7 @@ std::string profile_yaml(const YAML::Node& m, const std::string& python_path,
   y += "      residuals_us: " + list(runs.residuals, 1e6) + "\n";
   y += "      rms_us: " + round3(runs.rms * 1e6) + "\n";
   if (contention) y += contention_fit_yaml(m, *contention);
+  if (late) y += idle_timer_delay_fit_yaml(*late, *tail);
   if (requester) {
     std::vector<double> threads, intervals, measured, after_back, after_other, simulated,
         sim_after_back, sim_after_other;

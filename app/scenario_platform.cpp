@@ -12,9 +12,9 @@ namespace {
 
 const std::vector<std::string> kMachineKeys = {"cores", "threads_per_core", "smt_throughput"};
 const std::vector<std::string> kOsKeys = {
-    "timeslice",          "wakeup_latency",   "context_switch",     "wakeup_preemption",
-    "wakeup_granularity", "sleeper_credit",   "timer_slack",        "wake_affine",
-    "balance_delay",      "timer_coalescing", "idle_wakeup_latency"};
+    "timeslice",          "wakeup_latency",   "context_switch",      "wakeup_preemption",
+    "wakeup_granularity", "sleeper_credit",   "timer_slack",         "wake_affine",
+    "balance_delay",      "timer_coalescing", "idle_wakeup_latency", "idle_timer_delay"};
 const std::vector<std::string> kCommonGilKeys = {"version", "waiter_choice"};
 const std::vector<std::string> kSwitchKeys = {
     "switch_interval", "check_gap",  "force_switching", "requester_wins", "requester_persistence",
@@ -48,6 +48,26 @@ void read_idle_wakeup(FieldReader& r, const YAML::Node& node, models::OsSpec& os
       continue;
     }
     os.idle_wakeup_latency.push_back({*after, *latency});
+  }
+}
+
+// os.idle_timer_delay: {chance: P, delay: DIST}; a chance of 0 needs no delay.
+void read_idle_timer_delay(FieldReader& r, const YAML::Node& node, models::OsSpec& os) {
+  const std::string path = "os.idle_timer_delay";
+  if (!r.check_map(node, path, {"chance", "delay"})) return;
+  if (!node["chance"]) {
+    r.error(node, path, "missing key 'chance' (the share of timer interrupts that come late)");
+    return;
+  }
+  const auto chance = r.number(node["chance"], path + ".chance", 0, 1);
+  if (!chance) return;
+  if (!node["delay"]) {
+    if (*chance > 0) r.error(node, path, "missing key 'delay' (how late, a distribution)");
+    os.idle_timer_delay = {*chance, {}};
+    return;
+  }
+  if (auto delay = r.dist(node["delay"], path + ".delay", Sign::NonNegative)) {
+    os.idle_timer_delay = {*chance, *delay};
   }
 }
 
@@ -105,6 +125,7 @@ void read_os(FieldReader& r, const YAML::Node& node, models::OsSpec& os) {
     }
   }
   if (node["idle_wakeup_latency"]) read_idle_wakeup(r, node["idle_wakeup_latency"], os);
+  if (node["idle_timer_delay"]) read_idle_timer_delay(r, node["idle_timer_delay"], os);
   if (node["timer_coalescing"]) {
     if (auto v = r.boolean(node["timer_coalescing"], "os.timer_coalescing")) {
       os.timer_coalescing = *v;

@@ -93,6 +93,11 @@ std::string resolved_yaml(const models::Scenario& s) {
     out +=
         "    - {after: " + dur(double(row.after)) + ", latency: " + dist_text(row.latency) + "}\n";
   }
+  out += "  idle_timer_delay: {chance: " + format_double(s.os.idle_timer_delay.chance);
+  if (s.os.idle_timer_delay.chance > 0) {
+    out += ", delay: " + dist_text(s.os.idle_timer_delay.delay);
+  }
+  out += "}\n";
   out += "interpreter:  # " + std::string(models::gil_kind_name(s.gil.kind)) + "\n";
   out += "  version: " + quoted(s.gil.version) + "\n";
   out += "  waiter_choice: " + std::string(choice_name(s.gil.waiter_choice)) + "\n";

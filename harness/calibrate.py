@@ -7,7 +7,8 @@ Measured: the work kernels' rates (a steady loop, and a short burst right after 
 GIL hand-offs between CPU-bound threads (the gap, and how long each holder runs) for 2, 4 and 8
 threads, and with 3 or more the order of hand-offs (split by whether the new holder runs on the
 old holder's CPU); thread wake-up latency through a lock, and what a release costs when it wakes a
-sleeper or nobody; sleep overshoot for several durations; thread
+sleeper or nobody; sleep overshoot for several durations, and the tail of 1 ms sleeps on an idle
+CPU beside busy ones (late timer interrupts); thread
 start cost; on the tick GIL (2.x), the slowdown of 2, 4 and 8 threads at check intervals 200,
 500 and 1000; and the effective parallelism of the logical CPUs (N busy processes against one).
 Standard library only; CPython 2.7 and 3.6+."""
@@ -491,6 +492,36 @@ def sleeper_stretch(cycles, compute_s, sleep_s):
     return (xs[len(xs) // 2] - sleep_s) / compute_s
 
 
+class Spinners(object):
+    """`busy` processes that spin until the block ends (killed and reaped even when it raises)."""
+
+    def __init__(self, busy):
+        self.busy = busy
+        self.pids = []
+
+    def __enter__(self):
+        for _ in common.RANGE(self.busy):
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    while True:
+                        pass
+                finally:
+                    os._exit(0)
+            self.pids.append(pid)
+        time.sleep(0.1)  # the spinners are running and spread over the CPUs
+        return self
+
+    def __exit__(self, *exc):
+        for pid in self.pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+            os.waitpid(pid, 0)
+        return False
+
+
 def sleeper_beside_busy(busy, points, seconds):
     """A thread that computes `compute` of CPU, then sleeps `sleep`, over and over, beside `busy`
     processes that spin (as many as there are logical CPUs): its cycle against its CPU time
@@ -500,18 +531,7 @@ def sleeper_beside_busy(busy, points, seconds):
     if common.thread_cpu() is None:
         return None
     out = []
-    pids = []
-    try:
-        for _ in common.RANGE(busy):
-            pid = os.fork()
-            if pid == 0:
-                try:
-                    while True:
-                        pass
-                finally:
-                    os._exit(0)
-            pids.append(pid)
-        time.sleep(0.1)  # the spinners are running and spread over the CPUs
+    with Spinners(busy):
         for compute_s, sleep_s in points:
             cycles = []
             end = now() + seconds
@@ -524,14 +544,28 @@ def sleeper_beside_busy(busy, points, seconds):
                 cycles.append(now() - t0)
             out.append({"compute_s": compute_s, "sleep_s": sleep_s, "cycles": len(cycles),
                         "stretch": sleeper_stretch(cycles, compute_s, sleep_s)})
-    finally:
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
-            os.waitpid(pid, 0)
     return {"busy": busy, "points": out}
+
+
+LATE_TIMER_QUANTILES = (0.5, 0.9, 0.95, 0.97, 0.98, 0.99, 0.995, 0.998)
+
+
+def late_timers(samples, busy, sleep_s=1e-3):
+    """The overshoot of `samples` sleeps of `sleep_s` beside `busy` spinning processes (one
+    CPU fewer than there are): the sleeper's CPU idles while it sleeps, as an I/O thread's does
+    beside a CPU-bound one. Its upper quantiles show timer interrupts that reach an idle CPU
+    late (a virtual machine's halted vCPU resumed late by its host), beyond what timer slack
+    and the wake-up latency explain."""
+    xs = []
+    with Spinners(busy):
+        for _ in common.RANGE(samples):
+            t0 = now()
+            time.sleep(sleep_s)
+            xs.append(now() - t0 - sleep_s)
+    xs.sort()
+    n = len(xs)
+    return {"sleep_s": sleep_s, "busy": busy, "samples": n,
+            "quantiles": dict(("%g" % q, xs[min(n - 1, int(q * n))]) for q in LATE_TIMER_QUANTILES)}
 
 
 def tick_contention(work_s, reps, threads=(2, 4, 8), intervals=(200, 500, 1000)):
@@ -623,6 +657,8 @@ def main(argv):
         result["tick_contention"] = tick_contention(0.1 if quick else 0.2, 3 if quick else 7)
     result["parallelism"] = parallelism(result["logical_cpus"] + 1, 0.3 if quick else 0.5,
                                         1 if quick else 3)
+    result["late_timers"] = late_timers(1000 if quick else 5000,
+                                        max(0, result["logical_cpus"] - 1))
     result["sleeper_beside_busy"] = sleeper_beside_busy(result["logical_cpus"], SLEEPER_POINTS,
                                                         0.6 if quick else 2.0)
     json.dump(result, sys.stdout)

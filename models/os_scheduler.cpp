@@ -18,7 +18,7 @@ OsScheduler::OsScheduler(sim::Simulator& sim, const MachineSpec& machine, const 
       cpus_(std::size_t(machine.logical_cpus())),
       idle_cpus_(machine.logical_cpus()),
       rngs_(std::move(thread_rngs)),
-      timers_(sim, machine.logical_cpus(), spec.timer_coalescing) {}
+      timers_(sim, machine.logical_cpus(), spec.timer_coalescing, spec.idle_timer_delay, this) {}
 
 void OsScheduler::settle_time(Task& task) {
   const sim::Time now = sim_.now();

@@ -71,12 +71,14 @@ struct OsSpec {
   /// states, and a hypervisor that stops polling a halted virtual CPU, wake slower. The last
   /// row whose `after` the idle time reaches applies; before the first, `wakeup_latency`.
   std::vector<IdleWakeup> idle_wakeup_latency;
+  /// Timer interrupts falling due on an idle CPU that come late (see hr_timers.hpp).
+  IdleTimerDelay idle_timer_delay;
 };
 
 /// Per-thread time split, in nanoseconds, indexed by TimeCat.
 using TimeSplit = std::array<sim::Time, kTimeCats>;
 
-class OsScheduler : private Machine::Listener {
+class OsScheduler : private Machine::Listener, private HrTimers::CpuState {
  public:
   /// What the scheduler tells the thread it runs.
   struct Client {
@@ -108,11 +110,13 @@ class OsScheduler : private Machine::Listener {
   /// How late a sleep's timer fires for this thread (Linux timer slack; drawn from its stream).
   sim::Time timer_slack(ThreadId t) { return spec_.timer_slack.sample(*rngs_[t]); }
   /// Arms an hrtimer for thread t on the CPU it runs (or last ran) on: `deadline_in` from now,
-  /// at most `slack` late. Cancel it with Simulator::cancel.
+  /// at most `slack` late (and later if its CPU is idle then, with `idle_timer_delay`).
+  /// Cancel it with cancel_timer.
   sim::EventId arm_timer(ThreadId t, sim::LaneId lane, sim::Time deadline_in, sim::Time slack,
                          sim::Callback fire) {
-    return timers_.arm(tasks_[t].last_cpu, lane, deadline_in, slack, fire);
+    return timers_.arm(tasks_[t].last_cpu, lane, deadline_in, slack, fire, rngs_[t]);
   }
+  void cancel_timer(sim::EventId& id) { timers_.cancel(id); }
   /// How the thread's time counts while it is runnable but not running (GilWait or CpuWait).
   void set_wait_cat(ThreadId t, TimeCat cat);
 
@@ -157,6 +161,7 @@ class OsScheduler : private Machine::Listener {
     return cat == TimeCat::Cpu || cat == TimeCat::Native || cat == TimeCat::Sys;
   }
   void on_burst_done(CpuId cpu) override;
+  bool cpu_idle(CpuId cpu) const override { return cpus_[std::size_t(cpu)].thread == kNoThread; }
   void account(Task& task, TimeCat next, sim::Time at);
   void account(Task& task, TimeCat next) { account(task, next, sim_.now()); }
   /// Brings the task's time split and virtual runtime up to now.

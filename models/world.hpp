@@ -53,6 +53,7 @@ class World final : private GilHost, private OsScheduler::Client, private Observ
                          sim::Callback fire) override {
     return os_->arm_timer(t, lane, deadline_in, os_->timer_slack(t), fire);
   }
+  void cancel_timer(sim::EventId& id) override { os_->cancel_timer(id); }
   void gil_changed(ThreadId t, bool acquired) override {
     for (Observer* o : observers_) o->on_gil(sim_.now(), t, acquired);
   }

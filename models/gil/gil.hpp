@@ -146,6 +146,8 @@ class GilHost {
                                  sim::Callback fire) {
     return sim().after(lane, deadline_in + timer_slack(t), fire);
   }
+  /// Cancels a timer arm_timer armed (if it has not fired). Resets the id.
+  virtual void cancel_timer(sim::EventId& id) { sim().cancel(id); }
   /// Reports that `t` took (acquired) or released the GIL, at the exact moment.
   virtual void gil_changed(ThreadId /*t*/, bool /*acquired*/) {}
 };

@@ -99,7 +99,7 @@ void SwitchIntervalGil::signal_cond(ThreadId waker) {
 
 void SwitchIntervalGil::wake_signalled(ThreadId t, ThreadId waker) {
   Waiter& w = waiters_[t];
-  host_.sim().cancel(w.timer);
+  host_.cancel_timer(w.timer);
   w.phase = Phase::CondWaking;
   w.timed_out = false;
   host_.wake(t, waker);

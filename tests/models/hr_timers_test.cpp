@@ -81,3 +81,54 @@ TEST_CASE("a cancelled timer neither fires nor rides along, and one armed meanwh
   log.sim.run_until(sim::kNever);
   CHECK(log.fired == Fired{{2, 140}, {0, 140}, {3, 165}});
 }
+
+namespace {
+/// CPU 0 idle, CPU 1 busy.
+struct FirstIdle final : HrTimers::CpuState {
+  bool cpu_idle(gilsim::models::CpuId cpu) const override { return cpu == 0; }
+};
+}  // namespace
+
+TEST_CASE("a timer due on an idle CPU comes late by the delay, and one on a busy CPU on time",
+          "[models][os][timers]") {
+  Log log;
+  FirstIdle state;
+  sim::Rng rng(1, "timers");
+  HrTimers timers(log.sim, 2, false, {1.0, sim::Dist::constant(400)}, &state);
+  timers.arm(0, log.lane, 100, 50, log.note(0), &rng);
+  timers.arm(1, log.lane, 100, 50, log.note(1), &rng);
+  log.sim.run_until(sim::kNever);
+  CHECK(log.fired == Fired{{1, 150}, {0, 550}});
+}
+
+TEST_CASE("cancelling a timer whose late interrupt is in flight stops it", "[models][os][timers]") {
+  Log log;
+  FirstIdle state;
+  sim::Rng rng(1, "timers");
+  HrTimers timers(log.sim, 2, false, {1.0, sim::Dist::constant(400)}, &state);
+  sim::EventId late = timers.arm(0, log.lane, 100, 50, log.note(0), &rng);
+  log.sim.at(300, [] {});
+  log.sim.run_until(300);  // past the deadline: the interrupt is on its way
+  CHECK(log.fired.empty());
+  timers.cancel(late);
+  CHECK_FALSE(late);
+  log.sim.run_until(sim::kNever);
+  CHECK(log.fired.empty());
+}
+
+TEST_CASE("timers of an idle CPU due at one instant share their interrupt's lateness",
+          "[models][os][timers]") {
+  // Chance one half: whatever the first timer draws, the second, due at the same instant on
+  // the same CPU, comes with it.
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    Log log;
+    FirstIdle state;
+    sim::Rng rng(seed, "timers");
+    HrTimers timers(log.sim, 2, true, {0.5, sim::Dist::uniform(100, 900)}, &state);
+    timers.arm(0, log.lane, 100, 50, log.note(0), &rng);
+    timers.arm(0, log.lane, 120, 30, log.note(1), &rng);
+    log.sim.run_until(sim::kNever);
+    REQUIRE(log.fired.size() == 2);
+    CHECK(log.fired[0].second == log.fired[1].second);
+  }
+}
