@@ -74,9 +74,16 @@ TEST_CASE("a profile written from measurements is accepted by the scenario loade
                      back_after_back: null, back_after_other: 0.3}],
     context_switch_s: 1.5e-6,
     idle_wake_s: {"0.003": {p10: 7e-5, p50: 8e-5, p90: 9e-5}, "1e-05": {p10: 2e-6, p50: 3e-6, p90: 4e-6}},
+    late_timers: {sleep_s: 0.001, busy: 1, samples: 5000,
+                  quantiles: {"0.5": 1.2e-4, "0.9": 1.5e-4, "0.95": 2.0e-4, "0.97": 3.1e-4,
+                              "0.98": 4.7e-4, "0.99": 9.6e-4, "0.995": 1.15e-3, "0.998": 2.07e-3}},
     parallelism: {"1": 1.0, "2": 1.96, "3": 1.98}})");
   const std::string profile = app::profile_yaml(m, "/usr/bin/python3", YAML::Node());
   CHECK(profile.find("  context_switch: 1.5us") != std::string::npos);
+  // A tail beyond slack and wake-up: late timer interrupts, with the quantiles beside the fit.
+  CHECK(profile.find("  idle_timer_delay: {chance: 0.0") != std::string::npos);
+  CHECK(profile.find("      measured_us: [120, 150, 200, 310, 470, 960, 1150, 2070]\n") !=
+        std::string::npos);
   // Reported in order of idle time, each with its own quantiles.
   CHECK(profile.find("    10: {p10: 2, p50: 3, p90: 4}\n    3000: {p10: 70, p50: 80, p90: 90}\n") !=
         std::string::npos);
@@ -103,6 +110,7 @@ TEST_CASE("a profile written from measurements is accepted by the scenario loade
   CHECK(loaded.scenario.gil.requester_persistence >= 0);
   CHECK(loaded.scenario.gil.requester_persistence <= 0.8);
   CHECK(loaded.scenario.machine.cores == 2);
+  CHECK(loaded.scenario.os.idle_timer_delay.chance > 0);
   std::filesystem::remove_all(dir);
 }
 

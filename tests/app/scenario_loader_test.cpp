@@ -108,6 +108,27 @@ threads: [{name: a, program: [{cpu: 1ms}]}]
   CHECK(s.os.idle_wakeup_latency[1].latency == sim::Dist::lognormal(80 * sim::kMicrosecond, 0.3));
 }
 
+TEST_CASE("late timer interrupts on an idle CPU are read with their chance and delay",
+          "[app][scenario]") {
+  CHECK(parse_scenario(kMinimal, "d.yaml").os.idle_timer_delay.chance == 0);
+  const models::Scenario s = parse_scenario(R"(
+interpreter: {version: "3.11"}
+os:
+  idle_timer_delay: {chance: 0.0125, delay: {lognormal: {median: 1.1ms, sigma: 0.4}}}
+threads: [{name: a, program: [{cpu: 1ms}]}]
+)",
+                                            "l.yaml");
+  CHECK(s.os.idle_timer_delay.chance == 0.0125);
+  CHECK(s.os.idle_timer_delay.delay == sim::Dist::lognormal(1100 * sim::kMicrosecond, 0.4));
+  const models::Scenario off = parse_scenario(R"(
+interpreter: {version: "3.11"}
+os: {idle_timer_delay: {chance: 0}}
+threads: [{name: a, program: [{cpu: 1ms}]}]
+)",
+                                              "o.yaml");
+  CHECK(off.os.idle_timer_delay.chance == 0);
+}
+
 TEST_CASE("the condition variable model and its lock-code costs are read for 3.2+",
           "[app][scenario]") {
   const models::Scenario drawn = parse_scenario(kMinimal, "d.yaml");
