@@ -1,5 +1,7 @@
 #include "app/plan.hpp"
 
+#include <cstdio>
+
 #include "app/diagnostics.hpp"
 #include "app/json_writer.hpp"
 #include "app/version.hpp"
@@ -10,12 +12,18 @@ namespace {
 
 char code_of(models::StepKind kind) {
   switch (kind) {
-    case models::StepKind::Cpu: return 'c';
-    case models::StepKind::CCall: return 'C';
-    case models::StepKind::Native: return 'n';
-    case models::StepKind::Io: return 'i';
-    case models::StepKind::Sleep: return 's';
-    case models::StepKind::Repeat: break;
+    case models::StepKind::Cpu:
+      return 'c';
+    case models::StepKind::CCall:
+      return 'C';
+    case models::StepKind::Native:
+      return 'n';
+    case models::StepKind::Io:
+      return 'i';
+    case models::StepKind::Sleep:
+      return 's';
+    case models::StepKind::Repeat:
+      break;
   }
   return '?';
 }
@@ -31,9 +39,10 @@ std::string plan_json(const models::Scenario& s, std::uint64_t seed,
   j.key("seed").value(seed);
   j.key("gilsim_version").value(kVersion);
   j.key("version").value(s.gil.version);
-  j.key("gil_model").value(s.gil.kind == models::GilKind::Tick             ? "tick"
-                           : s.gil.kind == models::GilKind::SwitchInterval ? "switch_interval"
-                                                                          : "none");
+  j.key("gil_model")
+      .value(s.gil.kind == models::GilKind::Tick             ? "tick"
+             : s.gil.kind == models::GilKind::SwitchInterval ? "switch_interval"
+                                                             : "none");
   j.key("switch_interval_s").value(sim::to_seconds(s.gil.switch_interval));
   j.key("check_interval").value(s.gil.check_interval);
   if (s.stop) {
@@ -90,6 +99,23 @@ std::string plan_json(const models::Scenario& s, std::uint64_t seed,
   j.end_array();
   j.end_object();
   return j.str();
+}
+
+std::string plan_fingerprint(const models::Scenario& scenario, std::uint64_t seed) {
+  models::Scenario s = scenario;
+  s.machine = {};  // the plan names the host's CPU count, which is no part of the work
+  std::string text = plan_json(s, seed);
+  const std::string key = "\"gilsim_version\":";
+  const std::size_t at = text.find(key);
+  if (at != std::string::npos) text.erase(at, text.find(',', at) + 1 - at);
+  std::uint64_t h = 1469598103934665603ull;  // FNV-1a
+  for (const unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
 }
 
 }  // namespace gilsim::app

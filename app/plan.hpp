@@ -20,4 +20,9 @@ inline constexpr std::int64_t kMaxPlanSteps = 5'000'000;
 std::string plan_json(const models::Scenario& scenario, std::uint64_t seed,
                       const std::string& calibration_json = "{}");
 
+/// A fingerprint of the work a real run of the scenario executes (its plan's steps, start
+/// offsets, interpreter, interval and stop), 16 hex digits: two runs with the same fingerprint
+/// ran the same work. The host's CPU count, gilsim's version and the calibration do not enter.
+std::string plan_fingerprint(const models::Scenario& scenario, std::uint64_t seed);
+
 }  // namespace gilsim::app

@@ -30,10 +30,8 @@ bool number(const std::string& text, double& v) {
 StoredMeasurements read_stored_measurements(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(Diagnostic{path, 0, 0, "", "cannot read the file"});
-  const std::vector<std::string> header = {
-      "scenario",      "python",          "metric",       "simulated",    "simulated_min",
-      "simulated_max", "measured_median", "measured_min", "measured_max", "error",
-      "tolerance",     "relative",        "within"};
+  const std::vector<std::string> header = fields_of(kStoredHeader);
+  std::size_t columns = header.size();
   StoredMeasurements out;
   std::string line;
   int number_of_line = 0;
@@ -42,7 +40,9 @@ StoredMeasurements read_stored_measurements(const std::string& path) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     const std::vector<std::string> f = fields_of(line);
     if (number_of_line == 1) {
-      if (f != header) {
+      if (f == std::vector<std::string>(header.begin(), header.end() - 1)) {
+        columns = header.size() - 1;  // written before the work was recorded
+      } else if (f != header) {
         throw InputError(Diagnostic{path, 1, 1, "",
                                     "not a CSV written by gilsim validate --csv (its header "
                                     "is scenario,python,metric,...,within)"});
@@ -51,14 +51,16 @@ StoredMeasurements read_stored_measurements(const std::string& path) {
     }
     if (line.empty()) continue;
     StoredMetric m;
-    if (f.size() != header.size() || !number(f[6], m.median) || !number(f[7], m.min) ||
+    if (f.size() != columns || !number(f[6], m.median) || !number(f[7], m.min) ||
         !number(f[8], m.max)) {
       throw InputError(Diagnostic{path, number_of_line, 1, "",
-                                  "expected " + std::to_string(header.size()) +
+                                  "expected " + std::to_string(columns) +
                                       " fields with numbers for the measured median, min and "
                                       "max"});
     }
-    out[f[0]][f[1]][f[2]] = m;
+    StoredRuns& runs = out[f[0]][f[1]];
+    runs.metrics[f[2]] = m;
+    if (columns == header.size()) runs.work = f.back();
   }
   if (number_of_line == 0) throw InputError(Diagnostic{path, 0, 0, "", "is empty"});
   return out;

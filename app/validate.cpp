@@ -13,6 +13,7 @@
 #include "app/diagnostics.hpp"
 #include "app/json_writer.hpp"
 #include "app/measure.hpp"
+#include "app/plan.hpp"
 #include "app/report.hpp"
 #include "app/scenario_loader.hpp"
 #include "app/stored_measurements.hpp"
@@ -22,7 +23,7 @@ namespace gilsim::app {
 namespace {
 
 struct Row {
-  std::string scenario, version, metric;
+  std::string scenario, version, metric, work;
   double simulated = 0, sim_lo = 0, sim_hi = 0;  ///< median of the replicas, their range
   double median = 0, lo = 0, hi = 0;             ///< measured
   double error = 0;  ///< (simulated - median) / |median|, or the absolute difference
@@ -43,7 +44,9 @@ std::string pct(double v) {
   return buf;
 }
 
-std::string error_text(const Row& r) { return r.relative ? pct(r.error) : fmt(r.error); }
+std::string error_text(const Row& r) {
+  return r.relative ? pct(r.error) : fmt(r.error);
+}
 std::string tolerance_text(const Row& r) {
   return r.relative ? fmt(100 * r.tolerance) + "%" : fmt(r.tolerance);
 }
@@ -75,7 +78,8 @@ int cmd_validate(const ValidateOptions& o, std::ostream& out, std::ostream& err)
     for (const auto& e : std::filesystem::directory_iterator(o.dir, ec)) {
       if (e.path().extension() == ".yaml") files.push_back(e.path().string());
     }
-    if (ec) throw InputError(Diagnostic{o.dir, 0, 0, "", "cannot read the directory: " + ec.message()});
+    if (ec)
+      throw InputError(Diagnostic{o.dir, 0, 0, "", "cannot read the directory: " + ec.message()});
     std::sort(files.begin(), files.end());
     if (files.empty()) throw InputError(Diagnostic{o.dir, 0, 0, "", "holds no .yaml scenarios"});
     // Every scenario is checked before anything is measured.
@@ -102,6 +106,8 @@ int cmd_validate(const ValidateOptions& o, std::ostream& out, std::ostream& err)
     }
 
     std::vector<Row> rows;
+    std::vector<std::string> stale;  // stored runs of other work than the scenario's now
+    bool unchecked = false;          // stored runs with no record of their work
     for (std::size_t i = 0; i < files.size(); ++i) {
       const LoadedScenario& ls = loaded[i];
       if (!ls.validation) {
@@ -127,6 +133,15 @@ int cmd_validate(const ValidateOptions& o, std::ostream& out, std::ostream& err)
         lo.sets = version_sets(ls.scenario, py);
         const models::Scenario s = load_scenario_file(files[i], lo).scenario;
         const std::uint64_t seed = o.seed.value_or(s.seed);
+        const std::string work = plan_fingerprint(s, seed);
+        const StoredRuns* stored_runs = stored_side ? &stored.at(s.name).at(py.version) : nullptr;
+        if (stored_runs != nullptr && stored_runs->work.empty()) unchecked = true;
+        if (stored_runs != nullptr && !stored_runs->work.empty() && stored_runs->work != work) {
+          stale.push_back(s.name + " (" + py.version + ")");
+          err << "gilsim: " << files[i] << ": the runs stored for " << py.version
+              << " ran other work than the scenario describes now (it changed since); skipped\n";
+          continue;
+        }
         // Simulated runs with the same work and the environment's randomness drawn afresh for
         // each (replicas), compared median to median with the real runs.
         std::vector<YAML::Node> replicas;
@@ -137,7 +152,7 @@ int cmd_validate(const ValidateOptions& o, std::ostream& out, std::ostream& err)
         const Spread simulated = spread_of(replicas);
         Measurement m;
         const std::map<std::string, StoredMetric>* stored_metrics =
-            stored_side ? &stored.at(ls.scenario.name).at(py.version) : nullptr;
+            stored_runs != nullptr ? &stored_runs->metrics : nullptr;
         if (!stored_side) {
           MeasureSettings settings;
           settings.repeat = o.repeat > 0 ? o.repeat : ls.validation->repeat;
@@ -148,6 +163,7 @@ int cmd_validate(const ValidateOptions& o, std::ostream& out, std::ostream& err)
           r.scenario = s.name;
           r.version = py.version;
           r.metric = check.metric;
+          r.work = work;
           r.relative = check.relative;
           r.tolerance = check.tolerance;
           get(simulated.median, check.metric, r.simulated);
@@ -176,12 +192,11 @@ int cmd_validate(const ValidateOptions& o, std::ostream& out, std::ostream& err)
     char line[512];
     out << "scenario                  python  metric                                    "
            "simulated median [min-max]      measured median [min-max]        error   tolerance\n";
-    std::string csv =
-        "scenario,python,metric,simulated,simulated_min,simulated_max,measured_median,"
-        "measured_min,measured_max,error,tolerance,relative,within\n";
-    std::string md = "| scenario | python | metric | simulated median [min-max] | "
-                     "measured median [min-max] | error | tolerance | |\n"
-                     "|---|---|---|---|---|---|---|---|\n";
+    std::string csv = std::string(kStoredHeader) + "\n";
+    std::string md =
+        "| scenario | python | metric | simulated median [min-max] | "
+        "measured median [min-max] | error | tolerance | |\n"
+        "|---|---|---|---|---|---|---|---|\n";
     std::map<std::string, std::vector<double>> errors;  // per version, relative ones
     std::map<std::string, int> failures;
     std::map<std::string, std::string> unrepeatable;  // per version: real spread > tolerance
@@ -196,12 +211,12 @@ int cmd_validate(const ValidateOptions& o, std::ostream& out, std::ostream& err)
       out << line;
       csv += r.scenario + "," + r.version + "," + r.metric + "," + format_double(r.simulated) +
              "," + format_double(r.sim_lo) + "," + format_double(r.sim_hi) + "," +
-             format_double(r.median) + "," + format_double(r.lo) + "," +
-             format_double(r.hi) + "," + format_double(r.error) + "," +
-             format_double(r.tolerance) + "," + (r.relative ? "true" : "false") + "," +
-             (r.ok ? "true" : "false") + "\n";
-      md += "| " + r.scenario + " | " + r.version + " | `" + r.metric + "` | " + simulated +
-            " | " + measured + " | " + error_text(r) + " | " + tolerance_text(r) + " | " +
+             format_double(r.median) + "," + format_double(r.lo) + "," + format_double(r.hi) + "," +
+             format_double(r.error) + "," + format_double(r.tolerance) + "," +
+             (r.relative ? "true" : "false") + "," + (r.ok ? "true" : "false") + "," + r.work +
+             "\n";
+      md += "| " + r.scenario + " | " + r.version + " | `" + r.metric + "` | " + simulated + " | " +
+            measured + " | " + error_text(r) + " | " + tolerance_text(r) + " | " +
             (r.ok ? "ok" : "**outside**") + " |\n";
       if (r.relative) errors[r.version].push_back(std::fabs(r.error));
       if (!r.ok) ++failures[r.version];
@@ -236,6 +251,18 @@ int cmd_validate(const ValidateOptions& o, std::ostream& out, std::ostream& err)
       }
     }
     for (const std::string& s : skipped) summary += "- Skipped: " + s + "\n";
+    if (!stale.empty()) {
+      std::string names;
+      for (const std::string& n : stale) names += (names.empty() ? "" : ", ") + n;
+      summary +=
+          "- Skipped, the stored runs having run other work than the scenario now: " + names +
+          ".\n";
+    }
+    if (unchecked) {
+      summary +=
+          "- The stored runs carry no record of their work (a CSV written before "
+          "gilsim recorded it): whether the scenarios changed since is not checked.\n";
+    }
     out << "\n" << summary;
 
     std::string report = "# Validation: gilsim against real CPython\n\n";

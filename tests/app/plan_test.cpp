@@ -77,3 +77,21 @@ TEST_CASE("the plan carries what the replayer needs to set up the interpreter", 
   CHECK(plan["seed"].as<int>() == 9);
   CHECK(plan["calibration"]["spin_per_s"].as<int>() == 1000);
 }
+
+TEST_CASE("the plan's fingerprint changes with the work and not with the host", "[app][plan]") {
+  const models::Scenario s = app::parse_scenario(kRandom, "random.yaml");
+  const std::string work = app::plan_fingerprint(s, 1);
+  CHECK(work.size() == 16);
+  CHECK(app::plan_fingerprint(s, 1) == work);
+  models::Scenario host = s;  // the machine and the OS are the model's side
+  host.machine.cores = 8;
+  host.os.timer_slack = sim::Dist::constant(5 * sim::kMicrosecond);
+  CHECK(app::plan_fingerprint(host, 1) == work);
+  CHECK(app::plan_fingerprint(s, 2) != work);  // other draws of the durations
+  models::Scenario interval = s;
+  interval.gil.switch_interval = 20 * sim::kMillisecond;
+  CHECK(app::plan_fingerprint(interval, 1) != work);
+  models::Scenario longer = s;
+  longer.groups[0].program[0].times = 21;
+  CHECK(app::plan_fingerprint(longer, 1) != work);
+}

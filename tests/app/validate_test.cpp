@@ -89,3 +89,36 @@ TEST_CASE("validate --against will not overwrite the runs it compares with", "[a
   CHECK(run_cli("validate configs/smoke --against " + csv + " --repeat 3").code == 2);
   fs::remove_all(dir);
 }
+
+TEST_CASE(
+    "stored runs record the work they ran, and runs of other work than a scenario's now "
+    "are skipped",
+    "[app][validate]") {
+  const fs::path dir = temp_dir("against-work");
+  const std::string old = write(dir / "old.csv", std::string(kHeader) + cpu_row(0.62));
+  const std::string stamped = (dir / "stamped.csv").string();
+  // A CSV from before the work was recorded is read, with a note that it cannot be checked.
+  const CliResult first = run_cli("validate configs/smoke --against " + old + " --csv " + stamped);
+  INFO(first.err);
+  CHECK(first.code == 0);
+  CHECK(first.out.find("carry no record of their work") != std::string::npos);
+  const std::string text = read_text(stamped);
+  CHECK(text.find(",within,work\n") != std::string::npos);
+  // The same scenarios against runs that recorded their work: nothing to say.
+  const CliResult same = run_cli("validate configs/smoke --against " + stamped);
+  CHECK(same.code == 0);
+  CHECK(same.out.find("carry no record") == std::string::npos);
+  CHECK(same.out.find("smoke-cpu-threads") != std::string::npos);
+  // A scenario whose work changed since is not compared with them.
+  fs::create_directories(dir / "changed");
+  std::string yaml = read_text(source_path("configs/smoke/cpu-threads.yaml"));
+  yaml.replace(yaml.find("cpu: 200ms"), 10, "cpu: 300ms");
+  write(dir / "changed" / "cpu-threads.yaml", yaml);
+  const CliResult changed =
+      run_cli("validate " + (dir / "changed").string() + " --against " + stamped);
+  CHECK(changed.code == 0);
+  CHECK(changed.err.find("ran other work than the scenario describes now") != std::string::npos);
+  CHECK(changed.out.find("Skipped, the stored runs having run other work") != std::string::npos);
+  CHECK(changed.out.find("makespan_s") == std::string::npos);
+  fs::remove_all(dir);
+}
