@@ -12,18 +12,12 @@ namespace {
 
 char code_of(models::StepKind kind) {
   switch (kind) {
-    case models::StepKind::Cpu:
-      return 'c';
-    case models::StepKind::CCall:
-      return 'C';
-    case models::StepKind::Native:
-      return 'n';
-    case models::StepKind::Io:
-      return 'i';
-    case models::StepKind::Sleep:
-      return 's';
-    case models::StepKind::Repeat:
-      break;
+    case models::StepKind::Cpu: return 'c';
+    case models::StepKind::CCall: return 'C';
+    case models::StepKind::Native: return 'n';
+    case models::StepKind::Io: return 'i';
+    case models::StepKind::Sleep: return 's';
+    case models::StepKind::Repeat: break;
   }
   return '?';
 }
@@ -39,10 +33,9 @@ std::string plan_json(const models::Scenario& s, std::uint64_t seed,
   j.key("seed").value(seed);
   j.key("gilsim_version").value(kVersion);
   j.key("version").value(s.gil.version);
-  j.key("gil_model")
-      .value(s.gil.kind == models::GilKind::Tick             ? "tick"
-             : s.gil.kind == models::GilKind::SwitchInterval ? "switch_interval"
-                                                             : "none");
+  j.key("gil_model").value(s.gil.kind == models::GilKind::Tick             ? "tick"
+                           : s.gil.kind == models::GilKind::SwitchInterval ? "switch_interval"
+                                                                          : "none");
   j.key("switch_interval_s").value(sim::to_seconds(s.gil.switch_interval));
   j.key("check_interval").value(s.gil.check_interval);
   if (s.stop) {

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <utility>
 
 #include "app/profile_text.hpp"
@@ -80,23 +79,23 @@ std::vector<double> simulated_sleep_tail(const models::Scenario& base, const Sle
 }
 
 TimerDelayFit fit_idle_timer_delay(const models::Scenario& base, const SleepTail& tail) {
-  TimerDelayFit best;
-  best.error = std::numeric_limits<double>::infinity();
-  for (int c = 0; c <= kChanceSteps; ++c) {
-    for (int m = 0; m < (c == 0 ? 1 : kMedianSteps); ++m) {
+  const auto evaluate = [&](const models::IdleTimerDelay& delay) {
+    models::Scenario s = base;
+    s.os.idle_timer_delay = delay;
+    TimerDelayFit fit;
+    fit.delay = delay;
+    fit.simulated_s = simulated_sleep_tail(s, tail, kSleeps);
+    fit.error = tail_error(tail, fit.simulated_s);
+    return fit;
+  };
+  TimerDelayFit best = evaluate({});  // the body alone
+  for (int c = 1; c <= kChanceSteps; ++c) {
+    for (int m = 0; m < kMedianSteps; ++m) {
+      const double median =
+          kMedianLo * std::pow(kMedianHi / kMedianLo, double(m) / (kMedianSteps - 1));
       for (double sigma : kSigmas) {
-        if (c == 0 && sigma != kSigmas[0]) continue;
-        const double median =
-            kMedianLo * std::pow(kMedianHi / kMedianLo, double(m) / (kMedianSteps - 1));
-        models::Scenario s = base;
-        s.os.idle_timer_delay.chance = kChanceStep * c;
-        s.os.idle_timer_delay.delay =
-            sim::Dist::lognormal(sim::Time(std::llround(median * 1e9)), sigma);
-        if (c == 0) s.os.idle_timer_delay = {};
-        TimerDelayFit fit;
-        fit.delay = s.os.idle_timer_delay;
-        fit.simulated_s = simulated_sleep_tail(s, tail, kSleeps);
-        fit.error = tail_error(tail, fit.simulated_s);
+        const TimerDelayFit fit = evaluate(
+            {kChanceStep * c, sim::Dist::lognormal(sim::Time(std::llround(median * 1e9)), sigma)});
         if (fit.error < best.error) best = fit;
       }
     }

@@ -44,9 +44,7 @@ std::string pct(double v) {
   return buf;
 }
 
-std::string error_text(const Row& r) {
-  return r.relative ? pct(r.error) : fmt(r.error);
-}
+std::string error_text(const Row& r) { return r.relative ? pct(r.error) : fmt(r.error); }
 std::string tolerance_text(const Row& r) {
   return r.relative ? fmt(100 * r.tolerance) + "%" : fmt(r.tolerance);
 }
@@ -78,8 +76,7 @@ int cmd_validate(const ValidateOptions& o, std::ostream& out, std::ostream& err)
     for (const auto& e : std::filesystem::directory_iterator(o.dir, ec)) {
       if (e.path().extension() == ".yaml") files.push_back(e.path().string());
     }
-    if (ec)
-      throw InputError(Diagnostic{o.dir, 0, 0, "", "cannot read the directory: " + ec.message()});
+    if (ec) throw InputError(Diagnostic{o.dir, 0, 0, "", "cannot read the directory: " + ec.message()});
     std::sort(files.begin(), files.end());
     if (files.empty()) throw InputError(Diagnostic{o.dir, 0, 0, "", "holds no .yaml scenarios"});
     // Every scenario is checked before anything is measured.
@@ -193,10 +190,9 @@ int cmd_validate(const ValidateOptions& o, std::ostream& out, std::ostream& err)
     out << "scenario                  python  metric                                    "
            "simulated median [min-max]      measured median [min-max]        error   tolerance\n";
     std::string csv = std::string(kStoredHeader) + "\n";
-    std::string md =
-        "| scenario | python | metric | simulated median [min-max] | "
-        "measured median [min-max] | error | tolerance | |\n"
-        "|---|---|---|---|---|---|---|---|\n";
+    std::string md = "| scenario | python | metric | simulated median [min-max] | "
+                     "measured median [min-max] | error | tolerance | |\n"
+                     "|---|---|---|---|---|---|---|---|\n";
     std::map<std::string, std::vector<double>> errors;  // per version, relative ones
     std::map<std::string, int> failures;
     std::map<std::string, std::string> unrepeatable;  // per version: real spread > tolerance
@@ -211,12 +207,12 @@ int cmd_validate(const ValidateOptions& o, std::ostream& out, std::ostream& err)
       out << line;
       csv += r.scenario + "," + r.version + "," + r.metric + "," + format_double(r.simulated) +
              "," + format_double(r.sim_lo) + "," + format_double(r.sim_hi) + "," +
-             format_double(r.median) + "," + format_double(r.lo) + "," + format_double(r.hi) + "," +
-             format_double(r.error) + "," + format_double(r.tolerance) + "," +
-             (r.relative ? "true" : "false") + "," + (r.ok ? "true" : "false") + "," + r.work +
-             "\n";
-      md += "| " + r.scenario + " | " + r.version + " | `" + r.metric + "` | " + simulated + " | " +
-            measured + " | " + error_text(r) + " | " + tolerance_text(r) + " | " +
+             format_double(r.median) + "," + format_double(r.lo) + "," +
+             format_double(r.hi) + "," + format_double(r.error) + "," +
+             format_double(r.tolerance) + "," + (r.relative ? "true" : "false") + "," +
+             (r.ok ? "true" : "false") + "," + r.work + "\n";
+      md += "| " + r.scenario + " | " + r.version + " | `" + r.metric + "` | " + simulated +
+            " | " + measured + " | " + error_text(r) + " | " + tolerance_text(r) + " | " +
             (r.ok ? "ok" : "**outside**") + " |\n";
       if (r.relative) errors[r.version].push_back(std::fabs(r.error));
       if (!r.ok) ++failures[r.version];
