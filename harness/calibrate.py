@@ -272,17 +272,7 @@ def thread_start_costs(samples):
     return out
 
 
-def cpu_probe():
-    """The calling thread's CPU, through a C call that keeps the GIL (ctypes.PyDLL), so that
-    asking does not hand the GIL over; None where unavailable."""
-    try:
-        import ctypes
-        f = ctypes.PyDLL(None).sched_getcpu
-        f.restype = ctypes.c_int
-        f.argtypes = []
-        return f
-    except (ImportError, AttributeError, OSError):
-        return None
+cpu_probe = common.cpu_probe
 
 
 def handoffs(nthreads, seconds, interval):
@@ -301,16 +291,7 @@ def handoffs(nthreads, seconds, interval):
 
     def body(mine):
         go.wait()
-        start = last = now()
-        cpu = getcpu()
-        while not stop[0]:
-            t = now()
-            if t - last > 50e-6:
-                mine.append((start, last, cpu))
-                start = t
-                cpu = getcpu()
-            last = t
-        mine.append((start, last, cpu))
+        common.record_holds(mine, stop, getcpu)
 
     threads = [threading.Thread(target=body, args=(segments[i],)) for i in common.RANGE(nthreads)]
     for t in threads:

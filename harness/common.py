@@ -67,6 +67,35 @@ def interpreter():
 
 # --- the kernels -------------------------------------------------------------------------------
 
+def cpu_probe():
+    """The calling thread's CPU, through a C call that keeps the GIL (ctypes.PyDLL), so that
+    asking does not hand the GIL over; None where unavailable."""
+    try:
+        import ctypes
+        f = ctypes.PyDLL(None).sched_getcpu
+        f.restype = ctypes.c_int
+        f.argtypes = []
+        return f
+    except (ImportError, AttributeError, OSError):
+        return None
+
+
+def record_holds(mine, stop, getcpu):
+    """A CPU-bound loop until stop[0] that appends to `mine` each span (start, end, cpu) in
+    which it ran without a gap of more than 50 us (a longer gap is a lost GIL); `cpu` is
+    getcpu() at the span's start."""
+    start = last = now()
+    cpu = getcpu()
+    while not stop[0]:
+        t = now()
+        if t - last > 50e-6:
+            mine.append((start, last, cpu))
+            start = t
+            cpu = getcpu()
+        last = t
+    mine.append((start, last, cpu))
+
+
 def spin(n):
     """Pure-Python bytecode: the loop that replays a `cpu` step (a backward jump per iteration,
     so it reaches an eval-breaker check point every iteration on every version)."""
