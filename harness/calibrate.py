@@ -272,9 +272,6 @@ def thread_start_costs(samples):
     return out
 
 
-cpu_probe = common.cpu_probe
-
-
 def handoffs(nthreads, seconds, interval):
     """CPU-bound threads each recording when it holds the GIL: a gap of more than 50 us in a
     thread's own clock is a lost GIL. Returns holder run lengths, hand-off gaps and the
@@ -287,7 +284,7 @@ def handoffs(nthreads, seconds, interval):
     go = threading.Event()
     segments = [[] for _ in common.RANGE(nthreads)]
 
-    getcpu = cpu_probe() or (lambda: -1)
+    getcpu = common.cpu_probe() or (lambda: -1)
 
     def body(mine):
         go.wait()
@@ -359,7 +356,7 @@ def sleeper_holds(seconds, interval, sleep_s=0.001, hold_s=50e-6, spinners=2):
     go = threading.Event()
     spans = [[] for _ in common.RANGE(spinners)]
     holds, same_cpu = [], []
-    getcpu = cpu_probe()
+    getcpu = common.cpu_probe()
 
     def spin(mine):
         go.wait()

@@ -17,8 +17,8 @@ CPUs:
 
     python3 scripts/convoy_holders.py --trace CSV --interval 5ms --sleep 1ms
 
-It prints the I/O thread's waits (from the nominal end of its sleep to its GIL) in switch intervals;
-after its holds, the share that went straight back to the thread it took the GIL from (by
+It prints the I/O thread's waits (from the nominal end of its sleep to its GIL) in switch
+intervals; after its holds, the share that went straight back to the thread it took the GIL from (by
 whether that thread ran on the I/O thread's CPU); and among the CPU-bound threads' own
 hand-offs, the share back to the holder before (two threads passing the GIL between them) and
 the mean length of those runs."""
@@ -26,6 +26,7 @@ from __future__ import division, print_function
 
 import argparse
 import csv
+import itertools
 import json
 import os
 import sys
@@ -50,40 +51,23 @@ def collapse(events):
 
 def hand_off_stats(seq):
     """Straight-back shares after the I/O thread's holds and the CPU-bound threads' runs."""
-    back = {"all": [0, 0], "same_cpu": [0, 0], "other_cpu": [0, 0]}
-    for i in range(1, len(seq) - 1):
-        if seq[i][0] != IO:
-            continue
-        went_back = seq[i + 1][0] == seq[i - 1][0]
-        keys = ["all"]
-        if seq[i][1] is not None and seq[i - 1][1] is not None:
-            keys.append("same_cpu" if seq[i][1] == seq[i - 1][1] else "other_cpu")
-        for k in keys:
-            back[k][0] += 1
-            back[k][1] += went_back
-    told = among = 0
-    runs, run = [], 0
+    def share(xs):
+        return {"holds": len(xs), "share": sum(xs) / len(xs) if xs else None}
+    # After each hold of the I/O thread: (went straight back, shared the holder's CPU or None).
+    holds = [(seq[i + 1][0] == seq[i - 1][0],
+              None if None in (seq[i][1], seq[i - 1][1]) else seq[i][1] == seq[i - 1][1])
+             for i in range(1, len(seq) - 1) if seq[i][0] == IO]
     names = [who for who, _ in seq]
-    for i in range(2, len(names)):
-        if IO in names[i - 2:i + 1]:
-            if run:
-                runs.append(run)
-            run = 0
-            continue
-        told += 1
-        if names[i] == names[i - 2]:
-            among += 1
-            run += 1
-        elif run:
-            runs.append(run)
-            run = 0
-    if run:
-        runs.append(run)
-    out = dict(("straight_back_" + k, {"holds": n, "share": b / n if n else None})
-               for k, (n, b) in back.items())
-    out["crunch_back_share"] = among / told if told else None
-    out["crunch_back_run_mean"] = sum(runs) / len(runs) if runs else 0.0
-    return out
+    # Each hand-off among CPU-bound threads: back to the holder before? (None: the I/O's part)
+    back = [None if IO in names[k - 2:k + 1] else names[k] == names[k - 2]
+            for k in range(2, len(names))]
+    crunch = [b for b in back if b is not None]
+    runs = [len(list(g)) for key, g in itertools.groupby(back) if key is True]
+    return {"straight_back_all": share([b for b, _ in holds]),
+            "straight_back_same_cpu": share([b for b, same in holds if same is True]),
+            "straight_back_other_cpu": share([b for b, same in holds if same is False]),
+            "crunch_back_share": share(crunch)["share"],
+            "crunch_back_run_mean": sum(runs) / len(runs) if runs else 0.0}
 
 
 def wait_stats(waits, interval):
@@ -95,8 +79,9 @@ def wait_stats(waits, interval):
     for x in w:
         k = min(int(x / interval + 0.5), 30)
         hist[k] = hist.get(k, 0) + 1
-    return {"calls": len(w), "p50_s": w[len(w) // 2], "p99_s": w[min(len(w) - 1, int(len(w) * 0.99))],
-            "mean_s": sum(w) / len(w), "in_intervals": sorted(hist.items())}
+    return {"calls": len(w), "p50_s": w[len(w) // 2],
+            "p99_s": w[min(len(w) - 1, int(len(w) * 0.99))], "mean_s": sum(w) / len(w),
+            "in_intervals": sorted(hist.items())}
 
 
 def from_trace(path, sleep_s):

@@ -10,6 +10,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "harness"))
 
 import calibrate  # noqa: E402
+import common  # noqa: E402
 
 
 class HandoffOrderTest(unittest.TestCase):
@@ -51,7 +52,7 @@ class HandoffOrderByCpuTest(unittest.TestCase):
         self.assertNotIn("same_cpu", calibrate.handoff_order([0, 1, 0, 1]))
 
     def test_the_probe_reports_a_cpu_or_is_absent(self):
-        probe = calibrate.cpu_probe()
+        probe = common.cpu_probe()
         if probe is not None:
             self.assertGreaterEqual(probe(), 0)
 
