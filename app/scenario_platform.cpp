@@ -14,7 +14,8 @@ const std::vector<std::string> kMachineKeys = {"cores", "threads_per_core", "smt
 const std::vector<std::string> kOsKeys = {
     "timeslice",          "wakeup_latency",   "context_switch",      "wakeup_preemption",
     "wakeup_granularity", "sleeper_credit",   "timer_slack",         "wake_affine",
-    "balance_delay",      "timer_coalescing", "idle_wakeup_latency", "idle_timer_delay"};
+    "balance_delay",      "timer_coalescing", "idle_wakeup_latency", "idle_timer_delay",
+    "run_queues",         "migration_cost"};
 const std::vector<std::string> kCommonGilKeys = {"version", "waiter_choice"};
 const std::vector<std::string> kSwitchKeys = {
     "switch_interval", "check_gap",  "force_switching", "requester_wins", "requester_persistence",
@@ -111,6 +112,17 @@ void read_os(FieldReader& r, const YAML::Node& node, models::OsSpec& os) {
   dur("wakeup_granularity", Sign::NonNegative, os.wakeup_granularity);
   dur("sleeper_credit", Sign::NonNegative, os.sleeper_credit);
   dur("balance_delay", Sign::NonNegative, os.balance_delay);
+  dur("migration_cost", Sign::NonNegative, os.migration_cost);
+  if (node["run_queues"]) {
+    if (auto v = r.string(node["run_queues"], "os.run_queues")) {
+      if (*v == "global" || *v == "per_cpu") {
+        os.per_cpu_queues = *v == "per_cpu";
+      } else {
+        r.error(node["run_queues"], "os.run_queues",
+                "expected global or per_cpu, found \"" + *v + "\"");
+      }
+    }
+  }
   if (node["wake_affine"]) {
     if (auto v = r.number(node["wake_affine"], "os.wake_affine", 0, 1)) os.wake_affine = *v;
   }

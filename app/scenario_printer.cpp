@@ -85,6 +85,8 @@ std::string resolved_yaml(const models::Scenario& s) {
   out += "  timer_slack: " + dist_text(s.os.timer_slack) + "\n";
   out += "  wake_affine: " + format_double(s.os.wake_affine) + "\n";
   out += "  balance_delay: " + dur(double(s.os.balance_delay)) + "\n";
+  out += "  run_queues: " + std::string(s.os.per_cpu_queues ? "per_cpu" : "global") + "\n";
+  out += "  migration_cost: " + dur(double(s.os.migration_cost)) + "\n";
   out += "  timer_coalescing: " + b(s.os.timer_coalescing) + "\n";
   out += "  idle_wakeup_latency:";
   if (s.os.idle_wakeup_latency.empty()) out += " []";

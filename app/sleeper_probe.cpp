@@ -153,8 +153,8 @@ std::string straight_back_yaml(const YAML::Node& m, const models::Scenario& fitt
          ", then holds the GIL " + profile_text::us(hold) + ", beside " + std::to_string(spinners) +
          " CPU-bound threads at " + profile_text::us(interval) +
          ": the share of its holds after which the GIL goes straight back to the thread it "
-         "took it from (Linux queues that thread on the sleeper's CPU; the model's one run "
-         "queue wakes it on the other), and of its wake-ups on the CPU it slept on\n"
+         "took it from (Linux queues that thread on the sleeper's CPU; one shared run queue "
+         "wakes it on the other), and of its wake-ups on the CPU it slept on\n"
          "      measured_straight_back: " +
          profile_text::round3(profile_text::num(m["straight_back"])) + "\n" +
          "      simulated_straight_back: " +
@@ -174,7 +174,8 @@ std::string sleeper_probe_yaml(const YAML::Node& m, const models::Scenario& host
       std::to_string(busy) +
       " spinning processes: (median cycle - sleep) / compute, measured and simulated on this "
       "profile's machine and os (reported, not fitted: Linux shares one CPU between the "
-      "sleeper and one spinner, the model's single run queue shares all CPUs fairly)\n";
+      "sleeper and one spinner, as the model does with run_queues: per_cpu; one shared run "
+      "queue shares all CPUs fairly)\n";
   for (const YAML::Node& p : probe["points"]) {
     const double compute = profile_text::num(p["compute_s"]);
     const double sleep = profile_text::num(p["sleep_s"]);

@@ -5,8 +5,9 @@
 // it was runnable. The same probe is simulated on the calibrated machine and OS (a
 // free-threaded build, so that no lock is involved there either) and written beside it. It is
 // reported, not fitted: on Linux the sleeper shares one CPU with one spinner (per-CPU run
-// queues, a stretch near 2 for long compute phases), which the model's single run queue,
-// whose sharing is fair over all CPUs (at most 1.5 with two CPUs), cannot reproduce.
+// queues, a stretch near 2 for long compute phases), which the model reproduces with
+// `run_queues: per_cpu` and not with one shared run queue, whose sharing is fair over all
+// CPUs (at most 1.5 with two CPUs).
 #pragma once
 
 #include <yaml-cpp/yaml.h>
@@ -36,8 +37,9 @@ models::Scenario sleeper_holds_probe(const models::Scenario& host, double interv
 /// In simulation, the fraction of the sleeper's holds after which the GIL goes straight back to
 /// the thread it took it from (the median over `replicas` runs; -1 if it never held it). On
 /// Linux that thread, woken by the hand-off, queues behind the sleeper on the sleeper's CPU and
-/// takes the GIL as soon as it sleeps again; the model's single run queue wakes it on the
-/// other CPU, where it arrives while the sleeper still holds the GIL.
+/// takes the GIL as soon as it sleeps again (so does the model with per-CPU run queues and
+/// `wake_affine` 1); one shared run queue wakes it on the other CPU, where it arrives while
+/// the sleeper still holds the GIL.
 double simulated_straight_back(const models::Scenario& host, double interval_s, double sleep_s,
                                double hold_s, int spinners, double seconds, int replicas = 3);
 

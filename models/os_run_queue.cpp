@@ -1,6 +1,6 @@
 // The OS scheduler's placement and fairness: which idle CPU a wake-up takes and what it
-// costs, virtual runtime, the run queue, wake-up preemption and time slices (see
-// os_scheduler.hpp for the model).
+// costs, virtual runtime, the run queues, a CPU falling free, wake-up preemption and time slices
+// (see os_scheduler.hpp for the model).
 #include <algorithm>
 #include <functional>
 #include <stdexcept>
@@ -20,14 +20,43 @@ void OsScheduler::update_min_vruntime() {
     const Task& k = tasks_[slot.thread];
     if (k.state == State::Running) lowest = std::min(lowest, vruntime_now(k));
   }
-  if (!run_queue_.empty()) lowest = std::min(lowest, run_queue_.front().first);
+  for (const RunQueue& q : queues_) {
+    if (!q.empty()) lowest = std::min(lowest, q.front().first);
+  }
   if (lowest != sim::kNever && lowest > min_vruntime_) min_vruntime_ = lowest;
 }
 
-ThreadId OsScheduler::pop_queue() {
-  std::pop_heap(run_queue_.begin(), run_queue_.end(), std::greater<>());
-  const ThreadId t = run_queue_.back().second;
-  run_queue_.pop_back();
+ThreadId OsScheduler::pop_queue(CpuId cpu) {
+  RunQueue& q = queue_of(cpu);
+  std::pop_heap(q.begin(), q.end(), std::greater<>());
+  const ThreadId t = q.back().second;
+  q.pop_back();
+  --queued_;
+  return t;
+}
+
+ThreadId OsScheduler::pull_queued(CpuId cpu, bool hot_too) {
+  const sim::Time now = sim_.now();
+  std::size_t from = queues_.size();
+  std::size_t at = 0;
+  for (std::size_t c = 0; c < queues_.size(); ++c) {
+    if (CpuId(c) == cpu) continue;
+    const RunQueue& q = queues_[c];
+    for (std::size_t i = 0; i < q.size(); ++i) {
+      const Task& k = tasks_[q[i].second];
+      if (!hot_too && now - k.off_cpu_at < spec_.migration_cost) continue;
+      if (from == queues_.size() || q[i] < queues_[from][at]) {
+        from = c;
+        at = i;
+      }
+    }
+  }
+  if (from == queues_.size()) return kNoThread;
+  RunQueue& q = queues_[from];
+  const ThreadId t = q[at].second;
+  q.erase(q.begin() + std::ptrdiff_t(at));
+  std::make_heap(q.begin(), q.end(), std::greater<>());
+  --queued_;
   return t;
 }
 
@@ -55,6 +84,26 @@ CpuId OsScheduler::pick_victim(sim::Time wakee_vruntime) const {
   return best;
 }
 
+void OsScheduler::release_cpu(CpuId cpu) {
+  cpus_[cpu].thread = kNoThread;
+  if (!queue_of(cpu).empty()) {
+    dispatch(pop_queue(cpu), cpu);
+    return;
+  }
+  if (spec_.per_cpu_queues && queued_ > 0) {
+    // Linux's newidle balance: a thread queued elsewhere that is no longer cache-hot.
+    const ThreadId t = pull_queued(cpu, false);
+    if (t != kNoThread) {
+      dispatch(t, cpu);
+      return;
+    }
+  }
+  ++idle_cpus_;
+  cpus_[cpu].idle_since = sim_.now();
+  machine_.vacate(cpu);
+  if (queued_ > 0) arm_balance();
+}
+
 void OsScheduler::preempt(CpuId cpu) {
   const ThreadId t = cpus_[cpu].thread;
   Task& k = tasks_[t];
@@ -73,17 +122,28 @@ void OsScheduler::preempt(CpuId cpu) {
   ++preemptions_;
   cpus_[cpu].thread = kNoThread;
   k.cpu = kNoCpu;
+  k.off_cpu_at = sim_.now();
   account(k, k.wait_cat);
-  enqueue(t);
+  enqueue(t, cpu);
 }
 
-void OsScheduler::enqueue(ThreadId t) {
+void OsScheduler::enqueue(ThreadId t, CpuId cpu) {
   Task& k = tasks_[t];
   k.state = State::Queued;
-  const bool was_empty = run_queue_.empty();
-  run_queue_.emplace_back(k.vruntime, t);
-  std::push_heap(run_queue_.begin(), run_queue_.end(), std::greater<>());
-  if (was_empty) arm_slices();
+  if (cpu == kNoCpu) cpu = k.last_cpu != kNoCpu ? k.last_cpu : 0;
+  RunQueue& q = queue_of(cpu);
+  const bool was_empty = q.empty();
+  q.emplace_back(k.vruntime, t);
+  std::push_heap(q.begin(), q.end(), std::greater<>());
+  ++queued_;
+  if (was_empty) {
+    if (!spec_.per_cpu_queues) {
+      arm_slices();
+    } else if (cpus_[cpu].thread != kNoThread &&
+               tasks_[cpus_[cpu].thread].state == State::Running) {
+      arm_slice(cpu);
+    }
+  }
   // Only a wake-affine placement queues a thread while a CPU idles.
   if (idle_cpus_ > 0) arm_balance();
 }
@@ -135,11 +195,11 @@ void OsScheduler::arm_balance() {
 
 void OsScheduler::balance() {
   balance_ = {};
-  if (idle_cpus_ == 0 || run_queue_.empty()) return;
+  if (idle_cpus_ == 0 || queued_ == 0) return;
   const CpuId cpu = pick_idle_cpu(kNoCpu);
   --idle_cpus_;
-  dispatch(pop_queue(), cpu);
-  if (idle_cpus_ > 0 && !run_queue_.empty()) arm_balance();
+  dispatch(spec_.per_cpu_queues ? pull_queued(cpu, true) : pop_queue(cpu), cpu);
+  if (idle_cpus_ > 0 && queued_ > 0) arm_balance();
 }
 
 void OsScheduler::arm_slices() {
@@ -161,21 +221,21 @@ void OsScheduler::arm_slice(CpuId cpu) {
 void OsScheduler::slice_expired(CpuId cpu) {
   CpuSlot& slot = cpus_[cpu];
   slot.slice = {};
-  if (run_queue_.empty() || slot.thread == kNoThread) return;
+  if (queue_of(cpu).empty() || slot.thread == kNoThread) return;
   Task& k = tasks_[slot.thread];
   if (k.state != State::Running) return;
   if (sim_.now() < k.on_cpu_since + spec_.timeslice) {
     arm_slice(cpu);
     return;
   }
-  if (run_queue_.front().first >= vruntime_now(k)) {
+  if (queue_of(cpu).front().first >= vruntime_now(k)) {
     // Still the fairest choice: it keeps the CPU for another slice.
     k.on_cpu_since = sim_.now();
     arm_slice(cpu);
     return;
   }
   preempt(cpu);
-  dispatch(pop_queue(), cpu);
+  dispatch(pop_queue(cpu), cpu);
 }
 
 }  // namespace gilsim::models

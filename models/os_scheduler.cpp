@@ -18,6 +18,7 @@ OsScheduler::OsScheduler(sim::Simulator& sim, const MachineSpec& machine, const 
       cpus_(std::size_t(machine.logical_cpus())),
       idle_cpus_(machine.logical_cpus()),
       rngs_(std::move(thread_rngs)),
+      queues_(spec.per_cpu_queues ? std::size_t(machine.logical_cpus()) : 1),
       timers_(sim, machine.logical_cpus(), spec.timer_coalescing, spec.idle_timer_delay, this) {}
 
 void OsScheduler::settle_time(Task& task) {
@@ -74,6 +75,15 @@ void OsScheduler::wake(ThreadId t, ThreadId waker) {
     wake_affine(t, k.last_cpu, waker);
     return;
   }
+  if (cpu == kNoCpu && spec_.per_cpu_queues) {
+    // No idle CPU: it is placed on its home (a first wake-up on the waker's CPU, or the first),
+    // and preempts or queues there only.
+    CpuId home = k.last_cpu;
+    if (home == kNoCpu)
+      home = waker != kNoThread && tasks_[waker].cpu != kNoCpu ? tasks_[waker].cpu : 0;
+    wake_affine(t, home, waker);
+    return;
+  }
   if (cpu != kNoCpu) {
     k.state = State::Waking;
     k.cpu = cpu;
@@ -97,7 +107,7 @@ void OsScheduler::wake(ThreadId t, ThreadId waker) {
     k.wake_event = sim_.after(latency, [this, t] { land(t); });
     return;
   }
-  enqueue(t);
+  enqueue(t, kNoCpu);
 }
 
 void OsScheduler::wake_affine(ThreadId t, CpuId cpu, ThreadId waker) {
@@ -114,7 +124,7 @@ void OsScheduler::wake_affine(ThreadId t, CpuId cpu, ThreadId waker) {
     k.wake_event = sim_.after(latency, [this, t] { land(t); });
     return;
   }
-  enqueue(t);
+  enqueue(t, cpu);
 }
 
 void OsScheduler::land(ThreadId t) {
@@ -133,7 +143,7 @@ void OsScheduler::land(ThreadId t) {
       preempt(cpu);
       dispatch(t, cpu);
     } else {
-      enqueue(t);
+      enqueue(t, cpu);
     }
     return;
   }
@@ -149,7 +159,7 @@ void OsScheduler::land(ThreadId t) {
     dispatch(t, victim);
     return;
   }
-  enqueue(t);
+  enqueue(t, kNoCpu);
 }
 
 void OsScheduler::arrive(ThreadId t) {
@@ -175,7 +185,7 @@ void OsScheduler::dispatch(ThreadId t, CpuId cpu) {
     k.on_cpu_since = sim_.now();
     k.switching = true;
     ++switches_;
-    if (!run_queue_.empty()) arm_slice(cpu);
+    if (!queue_of(cpu).empty()) arm_slice(cpu);
     account(k, TimeCat::Sys);
     if (machine_.threads_per_core() == 1) {
       // Nothing re-rates a lone hardware thread: the switch takes exactly context_switch, and
@@ -195,7 +205,7 @@ void OsScheduler::start_running(ThreadId t, CpuId cpu, sim::Time on_cpu_since) {
   k.state = State::Running;
   k.on_cpu_since = on_cpu_since;
   ++switches_;
-  if (!run_queue_.empty()) arm_slice(cpu);
+  if (!queue_of(cpu).empty()) arm_slice(cpu);
   if (k.has_burst) {
     account(k, k.burst_cat);
     machine_.start_burst(cpu, k.burst_left);
@@ -258,6 +268,7 @@ void OsScheduler::block(ThreadId t, TimeCat cat) {
   if (k.state != State::Running || k.has_burst) throw std::logic_error("blocking a busy thread");
   account(k, cat);
   k.state = State::Blocked;
+  k.off_cpu_at = sim_.now();
   const CpuId cpu = k.cpu;
   k.cpu = kNoCpu;
   release_cpu(cpu);
@@ -272,17 +283,6 @@ void OsScheduler::exit(ThreadId t) {
   const CpuId cpu = k.cpu;
   k.cpu = kNoCpu;
   release_cpu(cpu);
-}
-
-void OsScheduler::release_cpu(CpuId cpu) {
-  cpus_[cpu].thread = kNoThread;
-  if (run_queue_.empty()) {
-    ++idle_cpus_;
-    cpus_[cpu].idle_since = sim_.now();
-    machine_.vacate(cpu);
-    return;
-  }
-  dispatch(pop_queue(), cpu);
 }
 
 }  // namespace gilsim::models

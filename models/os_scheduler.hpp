@@ -24,6 +24,12 @@
 //   a queued thread has a smaller virtual runtime.
 // - A sleep's timer fires `timer_slack` after its nominal end (Linux's default slack for
 //   ordinary threads is 50 us); other blocking calls end when they end.
+// - Run queues (`run_queues`): one shared by every CPU (`global`), or one per CPU (`per_cpu`,
+//   as Linux has them). Per CPU, a thread queues, preempts and is time-sliced on the CPU it
+//   last ran on (its home) only: a wake-up that finds no idle CPU goes there, as does a thread
+//   preempted there. A CPU that falls idle with an empty queue pulls the fairest thread
+//   queued elsewhere that is not cache-hot (off its CPU less than `migration_cost`, Linux's
+//   task_hot), else `balance_delay` later the fairest of any (kernel/sched/fair.c).
 // - Every time a thread is put on a CPU it first spends `context_switch` there (kernel time).
 //   On an idle CPU the switch ends the wake-up: the CPU counts as busy for it, but (a
 //   simplification that saves an event per wake-up) a hyperthread sibling is re-rated only
@@ -73,6 +79,11 @@ struct OsSpec {
   std::vector<IdleWakeup> idle_wakeup_latency;
   /// Timer interrupts falling due on an idle CPU that come late (see hr_timers.hpp).
   IdleTimerDelay idle_timer_delay;
+  /// One run queue per CPU (true) instead of one shared by all.
+  bool per_cpu_queues = false;
+  /// Per CPU: how long after leaving its CPU a queued thread counts as cache-hot, not pulled
+  /// by a CPU falling idle (Linux's sched_migration_cost).
+  sim::Time migration_cost = 500 * sim::kMicrosecond;
 };
 
 /// Per-thread time split, in nanoseconds, indexed by TimeCat.
@@ -146,7 +157,8 @@ class OsScheduler : private Machine::Listener, private HrTimers::CpuState {
     std::int64_t burst_left = 0;  // suspended burst work
     sim::Time since = 0;
     sim::Time on_cpu_since = 0;
-    sim::Time vruntime = 0;  // CPU time used, as of `since`
+    sim::Time off_cpu_at = 0;  // when it last left a CPU (cache-hot for migration_cost)
+    sim::Time vruntime = 0;    // CPU time used, as of `since`
     sim::EventId wake_event;
     sim::EventId switch_event;  // end of a context switch (no hyperthreads)
     TimeSplit split{};
@@ -176,7 +188,13 @@ class OsScheduler : private Machine::Listener, private HrTimers::CpuState {
   void start_running(ThreadId t, CpuId cpu, sim::Time on_cpu_since);
   sim::Time vruntime_now(const Task& task) const;
   void update_min_vruntime();
-  ThreadId pop_queue();
+  using RunQueue = std::vector<std::pair<sim::Time, ThreadId>>;  // min-heap: vruntime, id
+  /// The run queue CPU `cpu` takes from: its own per CPU, else the shared one.
+  RunQueue& queue_of(CpuId cpu) { return queues_[spec_.per_cpu_queues ? std::size_t(cpu) : 0]; }
+  ThreadId pop_queue(CpuId cpu);
+  /// Per CPU: takes the fairest thread queued on another CPU than `cpu` (only one that is not
+  /// cache-hot unless `hot_too`) out of its queue; kNoThread if there is none.
+  ThreadId pull_queued(CpuId cpu, bool hot_too);
   /// An idle CPU for a wake-up: `prev` (where the thread last ran) if it is idle, with its
   /// whole core on a machine with hyperthreads, else the first with a free core, else any.
   CpuId pick_idle_cpu(CpuId prev) const;
@@ -188,7 +206,8 @@ class OsScheduler : private Machine::Listener, private HrTimers::CpuState {
   void dispatch(ThreadId t, CpuId cpu);
   void preempt(CpuId cpu);
   void release_cpu(CpuId cpu);
-  void enqueue(ThreadId t);
+  /// Queues t to run on `cpu` (per CPU; the shared queue otherwise).
+  void enqueue(ThreadId t, CpuId cpu);
   void arm_slices();
   void arm_slice(CpuId cpu);
   void slice_expired(CpuId cpu);
@@ -203,7 +222,8 @@ class OsScheduler : private Machine::Listener, private HrTimers::CpuState {
   std::vector<CpuSlot> cpus_;
   int idle_cpus_;  // CPUs with no thread running or reserved
   std::vector<sim::Rng*> rngs_;
-  std::vector<std::pair<sim::Time, ThreadId>> run_queue_;  // min-heap: virtual runtime, id
+  std::vector<RunQueue> queues_;  // one, or one per CPU
+  int queued_ = 0;                // threads in all queues
   sim::Time min_vruntime_ = 0;
   Observer* observer_ = nullptr;
   std::uint64_t switches_ = 0;

@@ -37,6 +37,20 @@ TEST_CASE("without a sleeper credit a sleeper beside as many spinners as CPUs ge
   CHECK(credited < 1.1);
 }
 
+TEST_CASE("with per-CPU run queues a sleeper beside as many spinners as CPUs shares one CPU",
+          "[app][calibrate]") {
+  // As on Linux: the sleeper wakes onto the CPU it slept on and shares it with the spinner
+  // there, instead of a fair share of both CPUs (3 threads on 2 CPUs, at most 1.5): about 2,
+  // half a CPU while it computes, and more while it waits for the spinner's time slice.
+  models::Scenario s = host();
+  s.os.sleeper_credit = 0;
+  s.os.per_cpu_queues = true;
+  s.os.wake_affine = 1;
+  const double stretch = app::simulated_sleeper_stretch(s, 2, 0.010, 0.005, 0.5);
+  CHECK(stretch > 1.6);
+  CHECK(stretch < 2.5);
+}
+
 TEST_CASE("the profile lists each measured point of the probe beside the simulated one",
           "[app][calibrate]") {
   const YAML::Node m = YAML::Load(
@@ -77,4 +91,14 @@ TEST_CASE("the requester fit reports the measured straight-back share beside the
   CHECK(y.find("measured_woke_on_same_cpu: 0.7\n") != std::string::npos);
   CHECK(app::straight_back_yaml(YAML::Load("{straight_back: null}"), host()).empty());
   CHECK(app::straight_back_yaml(YAML::Node(), host()).empty());
+}
+
+TEST_CASE("with per-CPU run queues and wake-affine placement most sleeper holds go straight back",
+          "[app][calibrate]") {
+  // The interrupted spinner, woken by the hand-off, queues behind the sleeper on the
+  // sleeper's CPU and takes the GIL when the sleeper sleeps again.
+  models::Scenario s = host();
+  s.os.per_cpu_queues = true;
+  s.os.wake_affine = 1;
+  CHECK(app::simulated_straight_back(s, 0.005, 0.001, 50e-6, 2, 1.0) > 0.5);
 }

@@ -74,3 +74,73 @@ TEST_CASE("a requester that posted from the holder's own CPU leaves the race to 
   CHECK(g.from_other_cpu.requester + g.from_other_cpu.back + g.from_other_cpu.other == 0);
   CHECK(always == never);
 }
+
+namespace {
+/// Per-CPU run queues or one shared. B runs 1 ms of native work on CPU 0, sleeps 5 ms, runs
+/// 1 ms more; hog 1 takes CPU 1 at 500 us for `hog1_work`, hog 2 CPU 0 at 2 ms for 100 ms (B
+/// is asleep then), so B wakes with no CPU idle.
+Scenario both_cpus_busy_at_wake(bool per_cpu, sim::Time hog1_work = 100 * kMillisecond) {
+  Scenario s = exact_scenario("3.11", 2, L);
+  s.os.wakeup_granularity = 1 * kMillisecond;
+  s.os.sleeper_credit = 6 * kMillisecond;
+  s.os.per_cpu_queues = per_cpu;
+  s.os.balance_delay = 300 * kMicrosecond;
+  s.groups.push_back(
+      group("b", 1,
+            {step(StepKind::Native, 1 * kMillisecond), step(StepKind::Sleep, 5 * kMillisecond),
+             step(StepKind::Native, 1 * kMillisecond)}));
+  s.groups.push_back(group("hog1", 1, {step(StepKind::Native, hog1_work)}, 500 * kMicrosecond));
+  s.groups.push_back(
+      group("hog2", 1, {step(StepKind::Native, 100 * kMillisecond)}, 2 * kMillisecond));
+  return s;
+}
+}  // namespace
+
+TEST_CASE("with one shared run queue a woken thread preempts the fairest-to-stop thread anywhere",
+          "[models][os][placement]") {
+  // B sleeps from 1 ms + L to 6 ms + L. Virtual runtimes then: hog 1 6 ms (placed at B's
+  // 0.5 ms, then 5.5 ms), hog 2 5.5 ms (placed at hog 1's 1.5 ms, then 4 ms), B 1 ms. Hog 1
+  // leads most: B reaches CPU 1 by an interrupt at 6 ms + 2L and hog 1 resumes when B ends.
+  sim::Simulator sim(1);
+  World world(sim, both_cpus_busy_at_wake(false));
+  const RunResult r = world.run();
+  CHECK(world.thread(0).finish_time() == 7 * kMillisecond + 2 * L);
+  CHECK(world.thread(1).finish_time() == 101 * kMillisecond + 500 * kMicrosecond + L);
+  CHECK(world.thread(2).finish_time() == 102 * kMillisecond + L);
+  CHECK(r.preemptions == 1);
+}
+
+TEST_CASE("with per-CPU run queues a woken thread preempts only on the CPU it last ran on",
+          "[models][os][placement]") {
+  // The same wake-up goes to CPU 0, where B last ran: hog 2 there makes way (it ran 4.02 ms
+  // and resumes at 7 ms + 2L) and hog 1 on CPU 1 is never disturbed.
+  sim::Simulator sim(1);
+  World world(sim, both_cpus_busy_at_wake(true));
+  const RunResult r = world.run();
+  CHECK(world.thread(0).finish_time() == 7 * kMillisecond + 2 * L);
+  CHECK(world.thread(1).finish_time() == 100 * kMillisecond + 500 * kMicrosecond + L);
+  CHECK(world.thread(2).finish_time() == 103 * kMillisecond + L);
+  CHECK(r.preemptions == 1);
+}
+
+TEST_CASE(
+    "with per-CPU run queues a CPU falling idle pulls a queued thread at once only once it "
+    "is no longer cache-hot",
+    "[models][os][placement]") {
+  // Hog 2 queues on CPU 0 from 6 ms + 2L, preempted by B. Hog 1 ends at 6.3 ms, so CPU 1 falls
+  // idle 260 us after hog 2 left its CPU. With a migration cost of 500 us hog 2 is
+  // cache-hot: CPU 1 idles, and the idle balance pulls it 300 us later, at 6.6 ms. With
+  // 100 us it is pulled at once. Either way it has 95.98 ms left.
+  const sim::Time hog1_work = 5780 * kMicrosecond;
+  auto hog2_finish = [&](sim::Time migration_cost) {
+    Scenario s = both_cpus_busy_at_wake(true, hog1_work);
+    s.os.migration_cost = migration_cost;
+    sim::Simulator sim(1);
+    World world(sim, s);
+    world.run();
+    return world.thread(2).finish_time();
+  };
+  const sim::Time left = 95980 * kMicrosecond;
+  CHECK(hog2_finish(500 * kMicrosecond) == 6600 * kMicrosecond + left);
+  CHECK(hog2_finish(100 * kMicrosecond) == 6300 * kMicrosecond + left);
+}
