@@ -33,16 +33,9 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gil_trace as gt  # noqa: E402
+from convoy_holders import duration  # noqa: E402  (5ms, 50us, 1s)
 
 SLEPT = re.compile(r"prev_pid=(\d+) .*prev_state=[SD]")
-
-
-def duration(text):
-    """'5ms', '500us', '0.005' (seconds) as seconds."""
-    for unit, scale in (("us", 1e-6), ("ms", 1e-3), ("s", 1.0)):
-        if text.endswith(unit):
-            return float(text[:-len(unit)]) * scale
-    return float(text)
 
 
 def blocking_calls(events, pid):
@@ -150,14 +143,14 @@ def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("trace", help="the output of perf script")
     ap.add_argument("--thread", type=int, help="the waiting thread's id (default: see above)")
-    ap.add_argument("--interval", default="5ms", help="the run's switch interval")
-    ap.add_argument("--gap", default="800us", help="a longer gap between calls ends a wait")
+    ap.add_argument("--interval", type=duration, default=0.005, help="the run's switch interval")
+    ap.add_argument("--gap", type=duration, default=800e-6,
+                    help="a longer gap between calls ends a wait")
     ap.add_argument("--json", action="store_true", help="print the result as JSON")
     a = ap.parse_args(argv[1:])
     try:
         with open(a.trace) as f:
-            result = analyse(f.read().splitlines(), a.thread, duration(a.interval),
-                             duration(a.gap))
+            result = analyse(f.read().splitlines(), a.thread, a.interval, a.gap)
     except (IOError, OSError, ValueError) as e:
         print("gil_waits: %s: %s" % (a.trace, e), file=sys.stderr)
         return 2
