@@ -17,8 +17,9 @@ one letter: `T` it timed out, `S` it was woken (a signal: glibc lets a waiter wh
 taken by another thread sleep again until the same deadline), `E` the word had moved before it
 slept. For each timeout, what take_gil did with it: `r` no forced switch (a wake of the switch
 condition) fell inside the interval before it, the timed wait, so it posted a drop request;
-`x` one did, so it only waited again. The waits are binned by whole switch intervals of their length, and
-each bin lists its most common patterns with how many forced switches happened during them.
+`x` one did, so it only waited again. The waits are binned by whole switch intervals of their
+length, and each bin lists its most common patterns with how many forced switches happened
+during them.
 The default thread is the one that waited most often and was the dropper of the fewest forced
 switches (the I/O thread releases the GIL by blocking, not on request)."""
 from __future__ import division, print_function
