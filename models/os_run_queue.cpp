@@ -35,12 +35,11 @@ ThreadId OsScheduler::pop_queue(CpuId cpu) {
   return t;
 }
 
-ThreadId OsScheduler::pull_queued(CpuId cpu, bool hot_too) {
+ThreadId OsScheduler::pull_queued(bool hot_too) {
   const sim::Time now = sim_.now();
   std::size_t from = queues_.size();
   std::size_t at = 0;
   for (std::size_t c = 0; c < queues_.size(); ++c) {
-    if (CpuId(c) == cpu) continue;
     const RunQueue& q = queues_[c];
     for (std::size_t i = 0; i < q.size(); ++i) {
       const Task& k = tasks_[q[i].second];
@@ -92,7 +91,7 @@ void OsScheduler::release_cpu(CpuId cpu) {
   }
   if (spec_.per_cpu_queues && queued_ > 0) {
     // Linux's newidle balance: a thread queued elsewhere that is no longer cache-hot.
-    const ThreadId t = pull_queued(cpu, false);
+    const ThreadId t = pull_queued(false);
     if (t != kNoThread) {
       dispatch(t, cpu);
       return;
@@ -137,11 +136,10 @@ void OsScheduler::enqueue(ThreadId t, CpuId cpu) {
   std::push_heap(q.begin(), q.end(), std::greater<>());
   ++queued_;
   if (was_empty) {
-    if (!spec_.per_cpu_queues) {
+    if (spec_.per_cpu_queues) {
+      arm_slice_if_running(cpu);
+    } else {
       arm_slices();
-    } else if (cpus_[cpu].thread != kNoThread &&
-               tasks_[cpus_[cpu].thread].state == State::Running) {
-      arm_slice(cpu);
     }
   }
   // Only a wake-affine placement queues a thread while a CPU idles.
@@ -198,15 +196,17 @@ void OsScheduler::balance() {
   if (idle_cpus_ == 0 || queued_ == 0) return;
   const CpuId cpu = pick_idle_cpu(kNoCpu);
   --idle_cpus_;
-  dispatch(spec_.per_cpu_queues ? pull_queued(cpu, true) : pop_queue(cpu), cpu);
+  dispatch(spec_.per_cpu_queues ? pull_queued(true) : pop_queue(cpu), cpu);
   if (idle_cpus_ > 0 && queued_ > 0) arm_balance();
 }
 
 void OsScheduler::arm_slices() {
-  for (CpuId c = 0; c < CpuId(cpus_.size()); ++c) {
-    const ThreadId t = cpus_[c].thread;
-    if (t != kNoThread && tasks_[t].state == State::Running) arm_slice(c);
-  }
+  for (CpuId c = 0; c < CpuId(cpus_.size()); ++c) arm_slice_if_running(c);
+}
+
+void OsScheduler::arm_slice_if_running(CpuId cpu) {
+  const ThreadId t = cpus_[cpu].thread;
+  if (t != kNoThread && tasks_[t].state == State::Running) arm_slice(cpu);
 }
 
 // Slice timers are lazy: at most one pending per CPU. When it fires it checks the slice of

@@ -192,9 +192,9 @@ class OsScheduler : private Machine::Listener, private HrTimers::CpuState {
   /// The run queue CPU `cpu` takes from: its own per CPU, else the shared one.
   RunQueue& queue_of(CpuId cpu) { return queues_[spec_.per_cpu_queues ? std::size_t(cpu) : 0]; }
   ThreadId pop_queue(CpuId cpu);
-  /// Per CPU: takes the fairest thread queued on another CPU than `cpu` (only one that is not
-  /// cache-hot unless `hot_too`) out of its queue; kNoThread if there is none.
-  ThreadId pull_queued(CpuId cpu, bool hot_too);
+  /// Per CPU: takes the fairest queued thread (only one that is not cache-hot unless
+  /// `hot_too`) out of its CPU's queue; kNoThread if there is none.
+  ThreadId pull_queued(bool hot_too);
   /// An idle CPU for a wake-up: `prev` (where the thread last ran) if it is idle, with its
   /// whole core on a machine with hyperthreads, else the first with a free core, else any.
   CpuId pick_idle_cpu(CpuId prev) const;
@@ -209,6 +209,7 @@ class OsScheduler : private Machine::Listener, private HrTimers::CpuState {
   /// Queues t to run on `cpu` (per CPU; the shared queue otherwise).
   void enqueue(ThreadId t, CpuId cpu);
   void arm_slices();
+  void arm_slice_if_running(CpuId cpu);
   void arm_slice(CpuId cpu);
   void slice_expired(CpuId cpu);
 

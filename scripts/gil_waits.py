@@ -83,7 +83,7 @@ def analyse(lines, thread=None, interval=0.005, gap=800e-6, top=6):
     words = gt.gil_words(calls)
     waiting = (gt.FUTEX_WAIT, gt.FUTEX_WAIT_BITSET)
     cond_calls = collections.defaultdict(list)
-    forced = []           # (time, new holder): wakes of switch_cond
+    forced = []  # when switch_cond was woken: forced switches, in order
     dropped = collections.Counter()  # per thread: cond signals followed by a forced switch
     last_signal = None
     for c in calls:
@@ -106,11 +106,10 @@ def analyse(lines, thread=None, interval=0.005, gap=800e-6, top=6):
     if thread not in cond_calls:
         raise ValueError("thread %d never waited on the GIL's condition" % thread)
     bins = collections.defaultdict(collections.Counter)
-    lengths = []
     blocks = blocking_calls(events, thread)
-    for w in split_waits(cond_calls[thread], gap, blocks):
+    waits = split_waits(cond_calls[thread], gap, blocks)
+    for w in waits:
         t0, t1 = w[0].start, w[-1].end
-        lengths.append(t1 - t0)
         marks = "".join(
             "x" if bisect.bisect(forced, c.end) > bisect.bisect(forced, c.end - interval) else "r"
             for c in w if c.ret == gt.ETIMEDOUT)
@@ -119,7 +118,7 @@ def analyse(lines, thread=None, interval=0.005, gap=800e-6, top=6):
     return {
         "thread": thread,
         "split_by": "blocking calls" if blocks else "gaps",
-        "waits": len(lengths),
+        "waits": len(waits),
         "interval_s": interval,
         "bins": [{"intervals": b, "waits": sum(bins[b].values()),
                   "patterns": [{"calls": k[0], "timeouts": k[1], "forced_switches": k[2],

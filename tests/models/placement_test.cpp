@@ -10,18 +10,24 @@ using namespace gilsim::testing;
 namespace {
 constexpr sim::Time L = 20 * kMicrosecond;
 
-/// B runs 1 ms of native work on CPU 0, sleeps 5 ms, runs 1 ms more. A hog takes CPU 0 at
-/// 2 ms (both CPUs are idle then: the first is chosen), so B wakes beside it with CPU 1 idle.
-Scenario hog_beside_sleeper(double wake_affine) {
+/// Two CPUs and thread 0, B: 1 ms of native work on CPU 0, a 5 ms sleep, 1 ms more.
+Scenario sleeper_b() {
   Scenario s = exact_scenario("3.11", 2, L);
   s.os.wakeup_granularity = 1 * kMillisecond;
   s.os.sleeper_credit = 6 * kMillisecond;
-  s.os.wake_affine = wake_affine;
   s.os.balance_delay = 300 * kMicrosecond;
   s.groups.push_back(
       group("b", 1,
             {step(StepKind::Native, 1 * kMillisecond), step(StepKind::Sleep, 5 * kMillisecond),
              step(StepKind::Native, 1 * kMillisecond)}));
+  return s;
+}
+
+/// B beside a hog that takes CPU 0 at 2 ms (both CPUs are idle then: the first is chosen), so
+/// B wakes beside it with CPU 1 idle.
+Scenario hog_beside_sleeper(double wake_affine) {
+  Scenario s = sleeper_b();
+  s.os.wake_affine = wake_affine;
   s.groups.push_back(
       group("hog", 1, {step(StepKind::Native, 100 * kMillisecond)}, 2 * kMillisecond));
   return s;
@@ -80,15 +86,8 @@ namespace {
 /// 1 ms more; hog 1 takes CPU 1 at 500 us for `hog1_work`, hog 2 CPU 0 at 2 ms for 100 ms (B
 /// is asleep then), so B wakes with no CPU idle.
 Scenario both_cpus_busy_at_wake(bool per_cpu, sim::Time hog1_work = 100 * kMillisecond) {
-  Scenario s = exact_scenario("3.11", 2, L);
-  s.os.wakeup_granularity = 1 * kMillisecond;
-  s.os.sleeper_credit = 6 * kMillisecond;
+  Scenario s = sleeper_b();
   s.os.per_cpu_queues = per_cpu;
-  s.os.balance_delay = 300 * kMicrosecond;
-  s.groups.push_back(
-      group("b", 1,
-            {step(StepKind::Native, 1 * kMillisecond), step(StepKind::Sleep, 5 * kMillisecond),
-             step(StepKind::Native, 1 * kMillisecond)}));
   s.groups.push_back(group("hog1", 1, {step(StepKind::Native, hog1_work)}, 500 * kMicrosecond));
   s.groups.push_back(
       group("hog2", 1, {step(StepKind::Native, 100 * kMillisecond)}, 2 * kMillisecond));
