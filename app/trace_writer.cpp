@@ -70,6 +70,10 @@ void TraceWriter::on_gil(sim::Time at, models::ThreadId thread, bool acquired) {
   row(at, thread, acquired ? "acquired_gil" : "released_gil");
 }
 
+void TraceWriter::on_gil_event(sim::Time at, models::ThreadId thread, models::GilEvent event) {
+  row(at, thread, event == models::GilEvent::WaitTimedOut ? "gil_timeout" : "forced_switch");
+}
+
 void TraceWriter::on_exit(sim::Time at, models::ThreadId thread) {
   row(at, thread, "done");
 }

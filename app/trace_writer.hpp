@@ -17,11 +17,12 @@ class TraceWriter final : public models::Observer {
 
   void on_thread_state(sim::Time at, models::ThreadId thread, models::TimeCat cat) override;
   void on_gil(sim::Time at, models::ThreadId thread, bool acquired) override;
+  void on_gil_event(sim::Time at, models::ThreadId thread, models::GilEvent event) override;
   void on_exit(sim::Time at, models::ThreadId thread) override;
 
   /// The CSV text: `time_s,thread,event`, where thread is `group/index` and event is a state
   /// (`cpu`, `native`, `sys`, `io`, `gil_wait`, `cpu_wait`), `acquired_gil` or `released_gil`,
-  /// or `done` when the thread has finished.
+  /// `gil_timeout` or `forced_switch` (GilEvent), or `done` when the thread has finished.
   std::string text() const;
 
  private:

@@ -24,4 +24,10 @@ enum class TimeCat : std::uint8_t {
 };
 inline constexpr int kTimeCats = static_cast<int>(TimeCat::Count);
 
+/// Steps of the GIL's protocol that observers may follow (see Observer::on_gil_event).
+enum class GilEvent : std::uint8_t {
+  WaitTimedOut,  ///< a waiter is back on a CPU from a timed wait that expired
+  ForcedSwitch,  ///< the new holder releases the thread it forced to drop (switch_cond)
+};
+
 }  // namespace gilsim::models

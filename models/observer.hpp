@@ -14,6 +14,9 @@ class Observer {
   virtual void on_thread_state(sim::Time /*at*/, ThreadId /*thread*/, TimeCat /*cat*/) {}
   /// A thread took (acquired = true) or released the GIL.
   virtual void on_gil(sim::Time /*at*/, ThreadId /*thread*/, bool /*acquired*/) {}
+  /// A step of the GIL's protocol (switch-interval GIL): `thread` is back from a timed wait
+  /// that expired, or, as the new holder, releases the thread it forced to drop.
+  virtual void on_gil_event(sim::Time /*at*/, ThreadId /*thread*/, GilEvent /*event*/) {}
   /// A thread finished its program.
   virtual void on_exit(sim::Time /*at*/, ThreadId /*thread*/) {}
 };

@@ -57,6 +57,9 @@ class World final : private GilHost, private OsScheduler::Client, private Observ
   void gil_changed(ThreadId t, bool acquired) override {
     for (Observer* o : observers_) o->on_gil(sim_.now(), t, acquired);
   }
+  void gil_event(ThreadId t, GilEvent event) override {
+    for (Observer* o : observers_) o->on_gil_event(sim_.now(), t, event);
+  }
   // Observer (fan-out of the scheduler's reports)
   void on_thread_state(sim::Time at, ThreadId t, TimeCat cat) override {
     for (Observer* o : observers_) o->on_thread_state(at, t, cat);

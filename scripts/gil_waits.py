@@ -21,12 +21,19 @@ condition) fell inside the interval before it, the timed wait, so it posted a dr
 length, and each bin lists its most common patterns with how many forced switches happened
 during them.
 The default thread is the one that waited most often and was the dropper of the fewest forced
-switches (the I/O thread releases the GIL by blocking, not on request)."""
+switches (the I/O thread releases the GIL by blocking, not on request).
+
+It also reports the phase of the long waits, those with two or more timeouts that saw a forced
+switch: how long after the last forced switch the first timeout fell, how far each further
+timeout moved against the forced switches (the thread's timeouts come a little more often than
+the CPU-bound threads' switches, so it gains on them each interval), and both periods. A thread
+that gains G per interval from an offset O posts its own request about O / G intervals later."""
 from __future__ import division, print_function
 
 import argparse
 import bisect
 import collections
+import csv
 import json
 import os
 import re
@@ -71,6 +78,74 @@ def split_waits(calls, gap, blocks=None):
     if current:
         waits.append(current)
     return waits
+
+
+def quartiles(xs):
+    """p25, p50, p75 of a non-empty list (nearest rank)."""
+    xs = sorted(xs)
+    return [xs[int(q * (len(xs) - 1) + 0.5)] for q in (0.25, 0.5, 0.75)]
+
+
+def phase(waits, forced, interval):
+    """The timeouts (times, per wait) of the waits with two or more spoiled timeouts, against
+    the forced switches (times): the first one's offset after the last switch, the drift of the
+    offset from one timeout to the next (positive: the timeouts move earlier), the thread's
+    timeout period and the switches' (gaps under 1.5 intervals)."""
+    first, drift, own = [], [], []
+    long_waits = 0
+    for ends in waits:
+        spoiled = [t for t in ends
+                   if bisect.bisect(forced, t) > bisect.bisect(forced, t - interval)]
+        if len(spoiled) < 2:
+            continue
+        long_waits += 1
+        offsets = []
+        for t in ends:
+            i = bisect.bisect(forced, t) - 1
+            offsets.append(t - forced[i] if i >= 0 else None)
+        if offsets[0] is not None:
+            first.append(offsets[0])
+        for a, b in zip(offsets, offsets[1:]):
+            if a is not None and b is not None and abs(a - b) < interval / 4:
+                drift.append(a - b)
+        own += [b - a for a, b in zip(ends, ends[1:]) if b - a < 1.5 * interval]
+    switches = [b - a for a, b in zip(forced, forced[1:]) if b - a < 1.5 * interval]
+    summary = lambda xs: quartiles(xs) if xs else None
+    return {"long_waits": long_waits, "first_offset_s": summary(first),
+            "drift_s": summary(drift), "timeout_period_s": summary(own),
+            "switch_period_s": summary(switches)}
+
+
+def analyse_gilsim(lines, thread=None, interval=0.005):
+    """The same phase from a gilsim timeline (`gilsim run --trace`): the thread's waits run from
+    the end of one of its blocking calls to its next acquisition of the GIL."""
+    rows = list(csv.DictReader(lines))
+    if not rows or set(rows[0]) != {"time_s", "thread", "event"}:
+        raise ValueError("not a gilsim trace (time_s,thread,event)")
+    if thread is None:
+        blocking = collections.Counter(r["thread"] for r in rows if r["event"] == "io")
+        if not blocking:
+            raise ValueError("no thread made a blocking call")
+        thread = max(sorted(blocking), key=lambda name: blocking[name])
+    forced = [float(r["time_s"]) for r in rows if r["event"] == "forced_switch"]
+    waits, current, blocked, waiting = [], [], False, False
+    for r in rows:
+        if r["thread"] != thread:
+            continue
+        event = r["event"]
+        if event == "io":
+            blocked = True
+        elif blocked and event != "io":
+            blocked, waiting, current = False, True, []
+        if waiting and event == "gil_timeout":
+            current.append(float(r["time_s"]))
+        elif waiting and event == "acquired_gil":
+            waits.append(current)
+            waiting = False
+    if not waits:
+        raise ValueError("thread %s never waited for the GIL after a blocking call" % thread)
+    return {"thread": thread, "split_by": "blocking calls", "waits": len(waits),
+            "interval_s": interval, "bins": [], "phase": phase(waits, forced, interval)}
 
 
 def letter(call):
@@ -118,6 +193,8 @@ def analyse(lines, thread=None, interval=0.005, gap=800e-6, top=6):
     return {
         "thread": thread,
         "split_by": "blocking calls" if blocks else "gaps",
+        "phase": phase([[c.end for c in w if c.ret == gt.ETIMEDOUT] for w in waits], forced,
+                       interval),
         "waits": len(waits),
         "interval_s": interval,
         "bins": [{"intervals": b, "waits": sum(bins[b].values()),
@@ -129,7 +206,7 @@ def analyse(lines, thread=None, interval=0.005, gap=800e-6, top=6):
 
 def report(result):
     ms = result["interval_s"] * 1e3
-    print("thread %d: %d GIL waits (between its %s), by length in switch intervals (%g ms)"
+    print("thread %s: %d GIL waits (between its %s), by length in switch intervals (%g ms)"
           % (result["thread"], result["waits"], result["split_by"], ms))
     for b in result["bins"]:
         lo = b["intervals"] * ms
@@ -137,12 +214,24 @@ def report(result):
         for p in b["patterns"]:
             print("    %5d  calls %-10s timeouts %-6s forced switches during it %d"
                   % (p["waits"], p["calls"], p["timeouts"] or "-", p["forced_switches"]))
+    ph = result["phase"]
+    if ph["long_waits"] == 0:
+        return
+    q = lambda v: "-" if v is None else "%.3g ms (p25 %.3g, p75 %.3g)" % (
+        v[1] * 1e3, v[0] * 1e3, v[2] * 1e3)
+    print("phase of the %d waits with two or more timeouts that saw a forced switch:"
+          % ph["long_waits"])
+    print("  first timeout after the last forced switch: %s" % q(ph["first_offset_s"]))
+    print("  gain on the forced switches per timeout: %s" % q(ph["drift_s"]))
+    print("  its timeouts every %s; forced switches every %s"
+          % (q(ph["timeout_period_s"]), q(ph["switch_period_s"])))
 
 
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("trace", help="the output of perf script")
-    ap.add_argument("--thread", type=int, help="the waiting thread's id (default: see above)")
+    ap.add_argument("trace", help="the output of perf script, or a gilsim --trace CSV")
+    ap.add_argument("--thread", help="the waiting thread's id, or name in a gilsim trace "
+                    "(default: see above; in a gilsim trace the one with most blocking calls)")
     ap.add_argument("--interval", type=duration, default=0.005, help="the run's switch interval")
     ap.add_argument("--gap", type=duration, default=800e-6,
                     help="a longer gap between calls ends a wait")
@@ -150,7 +239,14 @@ def main(argv):
     a = ap.parse_args(argv[1:])
     try:
         with open(a.trace) as f:
-            result = analyse(f.read().splitlines(), a.thread, a.interval, a.gap)
+            lines = f.read().splitlines()
+        if lines and lines[0].startswith("time_s,"):
+            result = analyse_gilsim(lines, a.thread, a.interval)
+        else:
+            if a.thread is not None and not a.thread.isdigit():
+                raise ValueError("--thread must be a thread id in a kernel trace")
+            result = analyse(lines, None if a.thread is None else int(a.thread), a.interval,
+                             a.gap)
     except (IOError, OSError, ValueError) as e:
         print("gil_waits: %s: %s" % (a.trace, e), file=sys.stderr)
         return 2

@@ -150,6 +150,8 @@ class GilHost {
   virtual void cancel_timer(sim::EventId& id) { sim().cancel(id); }
   /// Reports that `t` took (acquired) or released the GIL, at the exact moment.
   virtual void gil_changed(ThreadId /*t*/, bool /*acquired*/) {}
+  /// Reports a step of the GIL's protocol (Observer::on_gil_event), at the exact moment.
+  virtual void gil_event(ThreadId /*t*/, GilEvent /*event*/) {}
 };
 
 class GilPolicy {

@@ -30,6 +30,7 @@ bool SwitchIntervalGil::acquire(ThreadId t) {
   // COND_SIGNAL(switch_cond): releases a thread waiting in FORCE_SWITCHING.
   const ThreadId dropper = switch_cond_.pick(rng_);
   if (dropper != kNoThread) {
+    host_.gil_event(t, GilEvent::ForcedSwitch);
     count_forced_switch(t, dropper);
     waiters_[dropper].phase = Phase::SwitchWaking;
     host_.wake(dropper, t);
@@ -160,6 +161,7 @@ void SwitchIntervalGil::on_running(ThreadId t) {
     return;
   }
   if (w.phase != Phase::CondWaking) throw std::logic_error("GIL: unexpected wake-up");
+  if (w.timed_out) host_.gil_event(t, GilEvent::WaitTimedOut);
   if (!locked_) {
     w.phase = Phase::Idle;
     acquire(t);

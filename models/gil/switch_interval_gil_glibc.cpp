@@ -129,6 +129,7 @@ bool SwitchIntervalGil::g_signal(ThreadId waker) {
 }
 
 void SwitchIntervalGil::g_returned(ThreadId t, bool timed_out) {
+  if (timed_out) host_.gil_event(t, GilEvent::WaitTimedOut);
   glibc_cond_.leave(t);
   waiters_[t].timed_out = timed_out;
   if (!lock_mutex(t, Then::Return)) return;

@@ -67,7 +67,10 @@ TEST_CASE("the trace accounts for every nanosecond of every thread, as the resul
   for (const Row& row : rows) {
     const std::string group = row.thread.substr(0, row.thread.find('/'));
     if (row.event == "acquired_gil") ++acquisitions[group];
-    if (row.event == "acquired_gil" || row.event == "released_gil") continue;
+    if (row.event == "acquired_gil" || row.event == "released_gil" || row.event == "gil_timeout" ||
+        row.event == "forced_switch") {
+      continue;
+    }
     auto it = current.find(row.thread);
     if (it != current.end()) split[group][it->second.second] += row.at - it->second.first;
     if (row.event == "done") {
@@ -91,6 +94,37 @@ TEST_CASE("the trace accounts for every nanosecond of every thread, as the resul
   std::uint64_t total = 0;
   for (const auto& [group, n] : acquisitions) total += std::uint64_t(n);
   CHECK(total == r.gil.acquisitions);
+}
+
+TEST_CASE("the trace shows each expired GIL wait and each forced switch, as the result counts them",
+          "[app][trace]") {
+  const models::Scenario s =
+      app::load_scenario_file(source_path("configs/validation/convoy-3cpu-5ms.yaml"), {}).scenario;
+  app::TraceWriter trace(s);
+  const models::RunResult r = models::simulate(s, s.seed, &trace);
+  std::uint64_t timeouts = 0, forced = 0;
+  std::map<std::string, std::string> state;  // thread: its state
+  for (const Row& row : parse(trace.text())) {
+    if (row.event == "gil_timeout") {
+      ++timeouts;
+      CHECK(state[row.thread] == "sys");  // back on a CPU, in take_gil
+    } else if (row.event == "forced_switch") {
+      ++forced;
+      CHECK(state[row.thread] == "sys");  // the new holder, in take_gil
+    } else if (row.event != "acquired_gil" && row.event != "released_gil") {
+      state[row.thread] = row.event;
+    }
+  }
+  const models::GilStats& g = r.gil;
+  std::uint64_t winners = 0;
+  for (const models::ForcedSwitchWinners* w :
+       {&g.from_other_cpu, &g.from_holder_cpu, &g.no_request}) {
+    winners += w->requester + w->back + w->other;
+  }
+  CHECK(forced == winners);
+  CHECK(forced > 0);
+  CHECK(timeouts >= g.drop_requests);  // every request is posted by an expired wait
+  CHECK(g.drop_requests > 0);
 }
 
 TEST_CASE("gilsim run --trace writes the same timeline for the same seed", "[app][trace][cli]") {

@@ -56,6 +56,40 @@ def convoy_trace():
     return tr
 
 
+def starved_trace(offset=0.001, gain=0.0001, period=0.0052, timeouts=4):
+    """One long wait of the I/O thread: X and Y pass the GIL by forced switches every `period`;
+    its timeouts come `offset` after a switch at first and `gain` earlier against the switches
+    each time (so every one of them saw a switch), then it is woken."""
+    tr = Trace()
+    tr.timeout(X, 0)
+    sleep(tr, IO, 1, 0.001)
+    start = tr.t
+    tr.enter(IO, 1, 9, COND, 0.00001)
+    for k in range(timeouts):
+        switch_at = start + 0.004 + k * period
+        tr.t = switch_at - 0.0001 - 0.000002  # take_over's call ends at switch_at
+        tr.take_over(Y if k % 2 == 0 else X, 0)
+        tr.t = switch_at + offset - k * gain
+        tr.exit(IO, 1, -110, 0.0)
+        tr.enter(IO, 1, 9, COND, 0.00001)
+    tr.t += 0.002
+    tr.signal(X, 0)
+    tr.exit(IO, 1, 0, 0.00001)
+    sleep(tr, IO, 1, 0.001)
+    return tr
+
+
+def run_script(lines, *args):
+    """Runs gil_waits.py on a trace made of `lines` (written to a temporary file)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
+        f.write("\n".join(lines) + "\n")
+    try:
+        return subprocess.run([sys.executable, SCRIPT, f.name] + list(args), stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, universal_newlines=True)
+    finally:
+        os.unlink(f.name)
+
+
 class GilWaitsTest(unittest.TestCase):
     def test_waits_are_split_at_the_thread_s_blocking_calls_and_binned_by_interval(self):
         r = gil_waits.analyse(convoy_trace().lines, thread=IO)
@@ -83,6 +117,51 @@ class GilWaitsTest(unittest.TestCase):
         self.assertEqual(r["split_by"], "gaps")
         self.assertEqual(r["waits"], 3)
 
+    def test_a_long_wait_s_phase_is_its_first_timeout_s_offset_and_its_gain_per_timeout(self):
+        ph = gil_waits.analyse(starved_trace().lines, thread=IO)["phase"]
+        self.assertEqual(ph["long_waits"], 1)
+        self.assertAlmostEqual(ph["first_offset_s"][1], 0.001, places=5)
+        self.assertAlmostEqual(ph["drift_s"][1], 0.0001, places=5)
+        self.assertAlmostEqual(ph["timeout_period_s"][1], 0.0051, places=5)
+        self.assertAlmostEqual(ph["switch_period_s"][1], 0.0052, places=5)
+
+    def test_waits_with_fewer_than_two_spoiled_timeouts_have_no_phase(self):
+        ph = gil_waits.analyse(convoy_trace().lines, thread=IO)["phase"]
+        self.assertEqual(ph["long_waits"], 0)
+        self.assertIsNone(ph["first_offset_s"])
+
+    def test_a_gilsim_timeline_gives_the_same_phase_for_the_thread_that_blocks_most(self):
+        r = gil_waits.analyse_gilsim(gilsim_trace())
+        self.assertEqual((r["thread"], r["waits"]), ("io/0", 2))
+        ph = r["phase"]
+        self.assertEqual(ph["long_waits"], 1)
+        self.assertAlmostEqual(ph["first_offset_s"][1], 0.001, places=6)
+        self.assertAlmostEqual(ph["drift_s"][1], 0.0001, places=6)
+        self.assertAlmostEqual(ph["timeout_period_s"][1], 0.0051, places=6)
+
+    def test_a_gilsim_timeline_of_a_real_run_is_read_end_to_end(self):
+        gilsim = os.environ.get("GILSIM", os.path.join(HERE, "..", "..", "build", "release",
+                                                         "gilsim"))
+        if "GILSIM" not in os.environ and not os.path.exists(gilsim):
+            self.skipTest("gilsim is not built (ctest passes GILSIM)")
+        scenario = os.path.join(HERE, "..", "..", "configs", "validation", "convoy-3cpu-5ms.yaml")
+        with tempfile.TemporaryDirectory() as d:
+            trace = os.path.join(d, "t.csv")
+            subprocess.run([gilsim, "run", scenario, "--set", "threads.io.program.0.repeat=60",
+                            "--set", "threads.crunch.program.0.cpu=400ms", "--trace", trace,
+                            "--quiet"], check=True)
+            p = subprocess.run([sys.executable, SCRIPT, trace, "--json"],
+                               stdout=subprocess.PIPE, universal_newlines=True)
+        self.assertEqual(p.returncode, 0)
+        import json
+        r = json.loads(p.stdout)
+        self.assertEqual((r["thread"], r["waits"]), ("io/0", 60))
+
+    def test_a_thread_name_is_refused_for_a_kernel_trace(self):
+        p = run_script(convoy_trace().lines, "--thread", "io/0")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("--thread must be a thread id", p.stderr)
+
     def test_a_missing_trace_is_refused_with_exit_code_2(self):
         p = subprocess.run([sys.executable, SCRIPT, "/nonexistent/gil.txt"],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
@@ -90,16 +169,31 @@ class GilWaitsTest(unittest.TestCase):
         self.assertIn("gil_waits: /nonexistent/gil.txt:", p.stderr)
 
     def test_the_report_names_the_thread_and_its_patterns(self):
-        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
-            f.write("\n".join(convoy_trace().lines) + "\n")
-        try:
-            p = subprocess.run([sys.executable, SCRIPT, f.name, "--thread", str(IO)],
-                               stdout=subprocess.PIPE, universal_newlines=True)
-        finally:
-            os.unlink(f.name)
+        p = run_script(convoy_trace().lines, "--thread", str(IO))
         self.assertEqual(p.returncode, 0)
         self.assertIn("thread %d: 3 GIL waits (between its blocking calls)" % IO, p.stdout)
         self.assertIn("calls TS         timeouts x", p.stdout)
+
+    def test_the_report_gives_the_phase_of_the_long_waits(self):
+        p = run_script(starved_trace().lines, "--thread", str(IO))
+        self.assertEqual(p.returncode, 0)
+        self.assertIn("phase of the 1 waits with two or more timeouts", p.stdout)
+        self.assertIn("first timeout after the last forced switch: 1 ms", p.stdout)
+        self.assertIn("gain on the forced switches per timeout: 0.1 ms", p.stdout)
+
+
+def gilsim_trace(offset=0.001, gain=0.0001, period=0.0052, timeouts=4):
+    """The same starved wait as starved_trace, as a gilsim timeline (`gilsim run --trace`)."""
+    rows = [(0.0, "io/0", "io"), (0.001, "io/0", "gil_wait")]
+    for k in range(timeouts):
+        switch_at = 0.005 + k * period
+        rows.append((switch_at, "crunch/%d" % (k % 2), "forced_switch"))
+        rows.append((switch_at + offset - k * gain, "io/0", "gil_timeout"))
+    end = rows[-1][0] + 0.002
+    rows += [(end, "io/0", "acquired_gil"), (end + 0.00005, "io/0", "io"),
+             (end + 0.001, "io/0", "gil_wait"), (end + 0.0011, "io/0", "acquired_gil")]
+    rows.sort()
+    return ["time_s,thread,event"] + ["%.9f,%s,%s" % r for r in rows]
 
 
 if __name__ == "__main__":
