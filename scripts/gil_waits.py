@@ -26,7 +26,8 @@ switches (the I/O thread releases the GIL by blocking, not on request).
 It also reports the phase of the long waits, those with two or more timeouts that saw a forced
 switch: how long after the last forced switch the first timeout fell, how far each further
 timeout moved against the forced switches (the thread's timeouts come a little more often than
-the CPU-bound threads' switches, so it gains on them each interval), and both periods. A thread
+the CPU-bound threads' switches, so it gains on them each interval), both periods, and how many
+of those waits ended after a timeout of its own that posted a request. A thread
 that gains G per interval from an offset O posts its own request about O / G intervals later."""
 from __future__ import division, print_function
 
@@ -92,13 +93,14 @@ def phase(waits, forced, interval):
     offset from one timeout to the next (positive: the timeouts move earlier), the thread's
     timeout period and the switches' (gaps under 1.5 intervals)."""
     first, drift, own = [], [], []
-    long_waits = 0
+    long_waits = own_request = 0
     for ends in waits:
         spoiled = [t for t in ends
                    if bisect.bisect(forced, t) > bisect.bisect(forced, t - interval)]
         if len(spoiled) < 2:
             continue
         long_waits += 1
+        own_request += spoiled[-1] != ends[-1]  # its last timeout posted a request
         offsets = []
         for t in ends:
             i = bisect.bisect(forced, t) - 1
@@ -111,7 +113,8 @@ def phase(waits, forced, interval):
         own += [b - a for a, b in zip(ends, ends[1:]) if b - a < 1.5 * interval]
     switches = [b - a for a, b in zip(forced, forced[1:]) if b - a < 1.5 * interval]
     summary = lambda xs: quartiles(xs) if xs else None
-    return {"long_waits": long_waits, "first_offset_s": summary(first),
+    return {"long_waits": long_waits, "ended_by_own_request": own_request,
+            "first_offset_s": summary(first),
             "drift_s": summary(drift), "timeout_period_s": summary(own),
             "switch_period_s": summary(switches)}
 
@@ -225,6 +228,8 @@ def report(result):
     print("  gain on the forced switches per timeout: %s" % q(ph["drift_s"]))
     print("  its timeouts every %s; forced switches every %s"
           % (q(ph["timeout_period_s"]), q(ph["switch_period_s"])))
+    print("  %d of them ended after a timeout that posted its own request, the others after a "
+          "timeout that saw a forced switch" % ph["ended_by_own_request"])
 
 
 def main(argv):

@@ -56,10 +56,11 @@ def convoy_trace():
     return tr
 
 
-def starved_trace(offset=0.001, gain=0.0001, period=0.0052, timeouts=4):
+def starved_trace(offset=0.001, gain=0.0001, period=0.0052, timeouts=4, escape=False):
     """One long wait of the I/O thread: X and Y pass the GIL by forced switches every `period`;
     its timeouts come `offset` after a switch at first and `gain` earlier against the switches
-    each time (so every one of them saw a switch), then it is woken."""
+    each time (so every one of them saw a switch), then it is woken; or, with `escape`, it times
+    out once more, a whole interval after the last switch, and so posts its own request."""
     tr = Trace()
     tr.timeout(X, 0)
     sleep(tr, IO, 1, 0.001)
@@ -70,6 +71,10 @@ def starved_trace(offset=0.001, gain=0.0001, period=0.0052, timeouts=4):
         tr.t = switch_at - 0.0001 - 0.000002  # take_over's call ends at switch_at
         tr.take_over(Y if k % 2 == 0 else X, 0)
         tr.t = switch_at + offset - k * gain
+        tr.exit(IO, 1, -110, 0.0)
+        tr.enter(IO, 1, 9, COND, 0.00001)
+    if escape:
+        tr.t += 0.0051
         tr.exit(IO, 1, -110, 0.0)
         tr.enter(IO, 1, 9, COND, 0.00001)
     tr.t += 0.002
@@ -124,6 +129,12 @@ class GilWaitsTest(unittest.TestCase):
         self.assertAlmostEqual(ph["drift_s"][1], 0.0001, places=5)
         self.assertAlmostEqual(ph["timeout_period_s"][1], 0.0051, places=5)
         self.assertAlmostEqual(ph["switch_period_s"][1], 0.0052, places=5)
+
+    def test_a_long_wait_whose_last_timeout_posted_ended_by_the_thread_s_own_request(self):
+        self.assertEqual(gil_waits.analyse(starved_trace().lines, thread=IO)["phase"]
+                         ["ended_by_own_request"], 0)
+        ph = gil_waits.analyse(starved_trace(escape=True).lines, thread=IO)["phase"]
+        self.assertEqual((ph["long_waits"], ph["ended_by_own_request"]), (1, 1))
 
     def test_waits_with_fewer_than_two_spoiled_timeouts_have_no_phase(self):
         ph = gil_waits.analyse(convoy_trace().lines, thread=IO)["phase"]
