@@ -28,7 +28,10 @@ switch: how long after the last forced switch the first timeout fell, how far ea
 timeout moved against the forced switches (the thread's timeouts come a little more often than
 the CPU-bound threads' switches, so it gains on them each interval), both periods, and how many
 of those waits ended after a timeout of its own that posted a request. A thread
-that gains G per interval from an offset O posts its own request about O / G intervals later."""
+that gains G per interval from an offset O posts its own request about O / G intervals later.
+The phase alone also comes from a simulation's timeline, to compare the model with a trace:
+
+    gilsim run FILE --trace sim.csv && python3 scripts/gil_waits.py sim.csv [--thread io/0]"""
 from __future__ import division, print_function
 
 import argparse
@@ -138,7 +141,7 @@ def analyse_gilsim(lines, thread=None, interval=0.005):
         event = r["event"]
         if event == "io":
             blocked = True
-        elif blocked and event != "io":
+        elif blocked:
             blocked, waiting, current = False, True, []
         if waiting and event == "gil_timeout":
             current.append(float(r["time_s"]))
