@@ -212,8 +212,9 @@ def analyse(lines, thread=None, interval=0.005, gap=800e-6, top=6):
 
 def report(result):
     ms = result["interval_s"] * 1e3
-    print("thread %s: %d GIL waits (between its %s), by length in switch intervals (%g ms)"
-          % (result["thread"], result["waits"], result["split_by"], ms))
+    print("thread %s: %d GIL waits (between its %s)%s"
+          % (result["thread"], result["waits"], result["split_by"],
+             ", by length in switch intervals (%g ms)" % ms if result["bins"] else ""))
     for b in result["bins"]:
         lo = b["intervals"] * ms
         print("  %g-%g ms: %d" % (lo, lo + ms, b["waits"]))

@@ -62,6 +62,12 @@ def starved_trace(offset=0.001, gain=0.0001, period=0.0052, timeouts=4, escape=F
     each time (so every one of them saw a switch), then it is woken; or, with `escape`, it times
     out once more, a whole interval after the last switch, and so posts its own request."""
     tr = Trace()
+
+    def time_out(at):  # its timed wait expires at `at`, and it waits again
+        tr.t = at
+        tr.exit(IO, 1, -110, 0.0)
+        tr.enter(IO, 1, 9, COND, 0.00001)
+
     tr.timeout(X, 0)
     sleep(tr, IO, 1, 0.001)
     start = tr.t
@@ -70,13 +76,9 @@ def starved_trace(offset=0.001, gain=0.0001, period=0.0052, timeouts=4, escape=F
         switch_at = start + 0.004 + k * period
         tr.t = switch_at - 0.0001 - 0.000002  # take_over's call ends at switch_at
         tr.take_over(Y if k % 2 == 0 else X, 0)
-        tr.t = switch_at + offset - k * gain
-        tr.exit(IO, 1, -110, 0.0)
-        tr.enter(IO, 1, 9, COND, 0.00001)
+        time_out(switch_at + offset - k * gain)
     if escape:
-        tr.t += 0.0051
-        tr.exit(IO, 1, -110, 0.0)
-        tr.enter(IO, 1, 9, COND, 0.00001)
+        time_out(tr.t + 0.0051)
     tr.t += 0.002
     tr.signal(X, 0)
     tr.exit(IO, 1, 0, 0.00001)
