@@ -32,7 +32,8 @@ double median(std::vector<double> v) {
 class SleepStarts final : public models::Observer {
  public:
   explicit SleepStarts(models::ThreadId sleeper) : sleeper_(sleeper) {}
-  void on_thread_state(sim::Time at, models::ThreadId t, models::TimeCat cat) override {
+  void on_thread_state(sim::Time at, models::ThreadId t, models::TimeCat cat,
+                       models::CpuId /*cpu*/) override {
     if (t == sleeper_ && cat == models::TimeCat::Io) starts_.push_back(at);
   }
   double median_cycle_s() const {

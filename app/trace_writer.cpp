@@ -33,10 +33,11 @@ TraceWriter::TraceWriter(const models::Scenario& scenario) {
   for (const models::ThreadGroup& g : scenario.groups) {
     for (int i = 0; i < g.count; ++i) names_.push_back(g.name + "/" + std::to_string(i));
   }
+  cpus_.assign(names_.size(), models::kNoCpu);
 }
 
 void TraceWriter::row(sim::Time at, models::ThreadId thread, const char* event) {
-  rows_.push_back(Row{at, thread, event});
+  rows_.push_back(Row{at, thread, event, cpus_.at(thread)});
 }
 
 std::string TraceWriter::text() const {
@@ -45,8 +46,8 @@ std::string TraceWriter::text() const {
   std::vector<Row> rows = rows_;
   std::stable_sort(rows.begin(), rows.end(),
                    [](const Row& a, const Row& b) { return a.at < b.at; });
-  std::string text = "time_s,thread,event\n";
-  text.reserve(rows.size() * 32);
+  std::string text = "time_s,thread,event,cpu\n";
+  text.reserve(rows.size() * 34);
   for (const Row& r : rows) {
     char time[32];
     // Nanoseconds, exactly: seconds with nine decimals.
@@ -57,12 +58,16 @@ std::string TraceWriter::text() const {
     text += names_.at(r.thread);
     text += ',';
     text += r.event;
+    text += ',';
+    if (r.cpu != models::kNoCpu) text += std::to_string(r.cpu);
     text += '\n';
   }
   return text;
 }
 
-void TraceWriter::on_thread_state(sim::Time at, models::ThreadId thread, models::TimeCat cat) {
+void TraceWriter::on_thread_state(sim::Time at, models::ThreadId thread, models::TimeCat cat,
+                                  models::CpuId cpu) {
+  cpus_.at(thread) = cpu;
   row(at, thread, state_name(cat));
 }
 
@@ -75,6 +80,7 @@ void TraceWriter::on_gil_event(sim::Time at, models::ThreadId thread, models::Gi
 }
 
 void TraceWriter::on_exit(sim::Time at, models::ThreadId thread) {
+  cpus_.at(thread) = models::kNoCpu;
   row(at, thread, "done");
 }
 

@@ -10,8 +10,10 @@ namespace gilsim::models {
 class Observer {
  public:
   virtual ~Observer() = default;
-  /// A thread's time starts counting as `cat` (running Python, blocked in I/O, ...).
-  virtual void on_thread_state(sim::Time /*at*/, ThreadId /*thread*/, TimeCat /*cat*/) {}
+  /// A thread's time starts counting as `cat` (running Python, blocked in I/O, ...), on logical
+  /// CPU `cpu` for the categories spent on one (Cpu, Native, Sys), else kNoCpu.
+  virtual void on_thread_state(sim::Time /*at*/, ThreadId /*thread*/, TimeCat /*cat*/,
+                               CpuId /*cpu*/) {}
   /// A thread took (acquired = true) or released the GIL.
   virtual void on_gil(sim::Time /*at*/, ThreadId /*thread*/, bool /*acquired*/) {}
   /// A step of the GIL's protocol (switch-interval GIL): `thread` is back from a timed wait

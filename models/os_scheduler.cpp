@@ -37,7 +37,8 @@ void OsScheduler::account(Task& task, TimeCat next, sim::Time now) {
   if (on_cpu(task.cat)) task.vruntime += elapsed;
   task.since = now;
   if (observer_ != nullptr) {
-    observer_->on_thread_state(now, ThreadId(&task - tasks_.data()), next);
+    observer_->on_thread_state(now, ThreadId(&task - tasks_.data()), next,
+                               on_cpu(next) ? task.cpu : kNoCpu);
   }
   task.cat = next;
 }
@@ -62,7 +63,7 @@ void OsScheduler::wake(ThreadId t, ThreadId waker) {
   if (k.state == State::Unborn) {
     k.since = sim_.now();
     k.cat = k.wait_cat;
-    if (observer_ != nullptr) observer_->on_thread_state(k.since, t, k.cat);
+    if (observer_ != nullptr) observer_->on_thread_state(k.since, t, k.cat, kNoCpu);
   } else if (k.state != State::Blocked) {
     throw std::logic_error("waking a thread that is not blocked");
   }

@@ -61,8 +61,8 @@ class World final : private GilHost, private OsScheduler::Client, private Observ
     for (Observer* o : observers_) o->on_gil_event(sim_.now(), t, event);
   }
   // Observer (fan-out of the scheduler's reports)
-  void on_thread_state(sim::Time at, ThreadId t, TimeCat cat) override {
-    for (Observer* o : observers_) o->on_thread_state(at, t, cat);
+  void on_thread_state(sim::Time at, ThreadId t, TimeCat cat, CpuId cpu) override {
+    for (Observer* o : observers_) o->on_thread_state(at, t, cat, cpu);
   }
   void on_exit(sim::Time at, ThreadId t) override {
     for (Observer* o : observers_) o->on_exit(at, t);

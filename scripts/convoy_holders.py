@@ -12,8 +12,8 @@ standard library only):
 Each CPU-bound thread records the spans in which it ran (a gap of more than 50 us in its loop
 means it did not hold the GIL) and the CPU each began on (sched_getcpu, called without
 releasing the GIL); the I/O thread records each call. The same statistics come from the
-model's timeline of the same scenario (`gilsim run FILE --trace CSV`), except those that need
-CPUs:
+model's timeline of the same scenario (`gilsim run FILE --trace CSV`; the CPUs from its `cpu`
+column, a holder's CPU being the one it took the GIL on):
 
     python3 scripts/convoy_holders.py --trace CSV --interval 5ms --sleep 1ms
 
@@ -85,14 +85,16 @@ def wait_stats(waits, interval):
 
 
 def from_trace(path, sleep_s):
-    """A gilsim --trace CSV: the holders (no CPUs) and the I/O thread's waits."""
+    """A gilsim --trace CSV: the holders, with their CPUs when the trace has them, and the I/O
+    thread's waits."""
     events, waits, slept = [], [], None
     with open(path) as f:
         for row in csv.DictReader(f):
             t, name, ev = float(row["time_s"]), row["thread"], row["event"]
             who = IO if name.split("/")[0] == IO else name
             if ev == "acquired_gil":
-                events.append((t, who, None))
+                cpu = row.get("cpu")  # traces written before the column existed have none
+                events.append((t, who, int(cpu) if cpu else None))
                 if who == IO and slept is not None:
                     waits.append(t - slept - sleep_s)
                     slept = None
@@ -179,6 +181,10 @@ def main(argv):
         print("I/O waits: %d, p50 %.3g ms, p99 %.3g ms, mean %.3g ms; in intervals: %s" % (
             w["calls"], w["p50_s"] * 1e3, w["p99_s"] * 1e3, w["mean_s"] * 1e3,
             " ".join("%d:%d" % kv for kv in w["in_intervals"])))
+    same, other = (stats["straight_back_%s" % k]["holds"] for k in ("same_cpu", "other_cpu"))
+    if same + other:
+        print("the holder the I/O thread took from ran on its CPU: %.3f of %d holds" % (
+            same / (same + other), same + other))
     for k in ("all", "same_cpu", "other_cpu"):
         s = stats["straight_back_" + k]
         if s["holds"]:

@@ -126,8 +126,8 @@ def analyse_gilsim(lines, thread=None, interval=0.005):
     """The same phase from a gilsim timeline (`gilsim run --trace`): the thread's waits run from
     the end of one of its blocking calls to its next acquisition of the GIL."""
     rows = list(csv.DictReader(lines))
-    if not rows or set(rows[0]) != {"time_s", "thread", "event"}:
-        raise ValueError("not a gilsim trace (time_s,thread,event)")
+    if not rows or not {"time_s", "thread", "event"} <= set(rows[0]):
+        raise ValueError("not a gilsim trace (time_s,thread,event[,cpu])")
     if thread is None:
         blocking = collections.Counter(r["thread"] for r in rows if r["event"] == "io")
         if not blocking:

@@ -26,23 +26,24 @@ namespace {
 
 struct Row {
   sim::Time at;
-  std::string thread, event;
+  std::string thread, event, cpu;  // cpu: empty off a CPU
 };
 
 std::vector<Row> parse(const std::string& csv) {
   std::istringstream in(csv);
   std::string line;
   std::getline(in, line);
-  REQUIRE(line == "time_s,thread,event");
+  REQUIRE(line == "time_s,thread,event,cpu");
   std::vector<Row> rows;
   while (std::getline(in, line)) {
-    const auto a = line.find(','), b = line.rfind(',');
+    const auto a = line.find(','), c = line.rfind(','), b = line.rfind(',', c - 1);
     const std::string t = line.substr(0, a);
     const auto dot = t.find('.');
     REQUIRE(dot != std::string::npos);
     REQUIRE(t.size() - dot - 1 == 9);  // exact nanoseconds
     rows.push_back({std::stoll(t.substr(0, dot)) * sim::kSecond + std::stoll(t.substr(dot + 1)),
-                    line.substr(a + 1, b - a - 1), line.substr(b + 1)});
+                    line.substr(a + 1, b - a - 1), line.substr(b + 1, c - b - 1),
+                    line.substr(c + 1)});
   }
   return rows;
 }
@@ -96,6 +97,43 @@ TEST_CASE("the trace accounts for every nanosecond of every thread, as the resul
   CHECK(total == r.gil.acquisitions);
 }
 
+TEST_CASE("the trace says which CPU each thread runs on, one thread per CPU at a time",
+          "[app][trace]") {
+  models::Scenario s =
+      app::load_scenario_file(source_path("configs/validation/convoy-3cpu-5ms.yaml"), {}).scenario;
+  s.os.per_cpu_queues = true;
+  s.os.wake_affine = 1;  // threads queue behind a busy CPU while the other idles
+  s.stop = 2 * sim::kSecond;
+  app::TraceWriter trace(s);
+  models::simulate(s, s.seed, &trace);
+  const std::vector<std::string> on_cpu = {"cpu", "native", "sys"};
+  std::map<std::string, std::string> occupant;  // cpu: the thread on it
+  std::map<std::string, std::string> where;     // thread: its cpu, empty when on none
+  std::map<std::string, int> runs;              // cpu: times a thread was put on it
+  for (const Row& row : parse(trace.text())) {
+    INFO(row.at << " " << row.thread << " " << row.event << " on " << row.cpu);
+    const bool gil_step = row.event == "acquired_gil" || row.event == "released_gil" ||
+                          row.event == "gil_timeout" || row.event == "forced_switch";
+    if (gil_step) {
+      CHECK(!row.cpu.empty());  // a GIL step is taken on a CPU
+      CHECK(row.cpu == where[row.thread]);
+      continue;
+    }
+    const bool running = std::find(on_cpu.begin(), on_cpu.end(), row.event) != on_cpu.end();
+    CHECK(running == !row.cpu.empty());
+    const std::string before = where[row.thread];
+    if (!before.empty() && before != row.cpu) occupant.erase(before);
+    if (running && before != row.cpu) {
+      CHECK(occupant.count(row.cpu) == 0);  // nobody else is on it
+      occupant[row.cpu] = row.thread;
+      ++runs[row.cpu];
+    }
+    where[row.thread] = row.cpu;
+  }
+  CHECK(runs.size() == 2);  // both CPUs of the scenario's machine
+  for (const auto& [cpu, n] : runs) CHECK(n > 100);
+}
+
 TEST_CASE("the trace shows each expired GIL wait and each forced switch, as the result counts them",
           "[app][trace]") {
   const models::Scenario s =
@@ -133,7 +171,7 @@ TEST_CASE("gilsim run --trace writes the same timeline for the same seed", "[app
   REQUIRE(run_cli("run configs/seeds/convoy-effect.yaml --quiet --trace '" + a + "'").code == 0);
   REQUIRE(run_cli("run configs/seeds/convoy-effect.yaml --quiet --trace '" + b + "'").code == 0);
   CHECK(read_text(a) == read_text(b));
-  CHECK(read_text(a).rfind("time_s,thread,event\n", 0) == 0);
+  CHECK(read_text(a).rfind("time_s,thread,event,cpu\n", 0) == 0);
   fs::remove_all(dir);
 }
 

@@ -54,6 +54,20 @@ class Inputs(unittest.TestCase):
         self.assertEqual(len(waits), 1)
         self.assertAlmostEqual(waits[0], 0.005)
 
+    def test_a_gilsim_trace_with_cpus_gives_each_holder_the_cpu_it_took_the_gil_on(self):
+        rows = ["time_s,thread,event,cpu", "0.0,crunch/0,acquired_gil,1", "0.001,io/0,io,",
+                "0.007,io/0,acquired_gil,1", "0.00705,io/0,released_gil,1",
+                "0.0071,crunch/0,acquired_gil,0"]
+        with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as f:
+            f.write("\n".join(rows) + "\n")
+        try:
+            seq, _ = ch.from_trace(f.name, 0.001)
+        finally:
+            os.unlink(f.name)
+        self.assertEqual(seq, [("crunch/0", 1), ("io", 1), ("crunch/0", 0)])
+        s = ch.hand_off_stats(seq)
+        self.assertEqual(s["straight_back_same_cpu"], {"holds": 1, "share": 1.0})
+
     def test_a_file_that_is_not_a_trace_is_refused_with_exit_code_2(self):
         with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as f:
             f.write("a,b\n1,2\n")
