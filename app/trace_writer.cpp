@@ -79,6 +79,8 @@ void TraceWriter::on_gil_event(sim::Time at, models::ThreadId thread, models::Gi
   row(at, thread, event == models::GilEvent::WaitTimedOut ? "gil_timeout" : "forced_switch");
 }
 
+void TraceWriter::on_woken(sim::Time at, models::ThreadId thread) { row(at, thread, "woken"); }
+
 void TraceWriter::on_exit(sim::Time at, models::ThreadId thread) {
   cpus_.at(thread) = models::kNoCpu;
   row(at, thread, "done");

@@ -19,11 +19,13 @@ class TraceWriter final : public models::Observer {
                        models::CpuId cpu) override;
   void on_gil(sim::Time at, models::ThreadId thread, bool acquired) override;
   void on_gil_event(sim::Time at, models::ThreadId thread, models::GilEvent event) override;
+  void on_woken(sim::Time at, models::ThreadId thread) override;
   void on_exit(sim::Time at, models::ThreadId thread) override;
 
   /// The CSV text: `time_s,thread,event,cpu`, where thread is `group/index`, event is a state
   /// (`cpu`, `native`, `sys`, `io`, `gil_wait`, `cpu_wait`), `acquired_gil` or `released_gil`,
-  /// `gil_timeout` or `forced_switch` (GilEvent), or `done` when the thread has finished, and
+  /// `gil_timeout` or `forced_switch` (GilEvent), `woken` (runnable again, not yet on a CPU),
+  /// or `done` when the thread has finished, and
   /// cpu is the logical CPU the thread is on after the row (empty when it is on none).
   std::string text() const;
 

@@ -19,6 +19,9 @@ class Observer {
   /// A step of the GIL's protocol (switch-interval GIL): `thread` is back from a timed wait
   /// that expired, or, as the new holder, releases the thread it forced to drop.
   virtual void on_gil_event(sim::Time /*at*/, ThreadId /*thread*/, GilEvent /*event*/) {}
+  /// A blocked (or not yet started) thread becomes runnable: a timer, an I/O completion, a
+  /// signal or a lock release woke it. It runs once a CPU takes it (on_thread_state with a CPU).
+  virtual void on_woken(sim::Time /*at*/, ThreadId /*thread*/) {}
   /// A thread finished its program.
   virtual void on_exit(sim::Time /*at*/, ThreadId /*thread*/) {}
 };

@@ -68,6 +68,7 @@ void OsScheduler::wake(ThreadId t, ThreadId waker) {
     throw std::logic_error("waking a thread that is not blocked");
   }
   account(k, k.wait_cat);
+  if (observer_ != nullptr) observer_->on_woken(sim_.now(), t);
   update_min_vruntime();
   k.vruntime = std::max(k.vruntime, min_vruntime_ - spec_.sleeper_credit);
   const CpuId cpu = pick_idle_cpu(k.last_cpu);

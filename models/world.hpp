@@ -64,6 +64,9 @@ class World final : private GilHost, private OsScheduler::Client, private Observ
   void on_thread_state(sim::Time at, ThreadId t, TimeCat cat, CpuId cpu) override {
     for (Observer* o : observers_) o->on_thread_state(at, t, cat, cpu);
   }
+  void on_woken(sim::Time at, ThreadId t) override {
+    for (Observer* o : observers_) o->on_woken(at, t);
+  }
   void on_exit(sim::Time at, ThreadId t) override {
     for (Observer* o : observers_) o->on_exit(at, t);
   }

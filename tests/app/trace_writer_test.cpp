@@ -69,7 +69,7 @@ TEST_CASE("the trace accounts for every nanosecond of every thread, as the resul
     const std::string group = row.thread.substr(0, row.thread.find('/'));
     if (row.event == "acquired_gil") ++acquisitions[group];
     if (row.event == "acquired_gil" || row.event == "released_gil" || row.event == "gil_timeout" ||
-        row.event == "forced_switch") {
+        row.event == "forced_switch" || row.event == "woken") {
       continue;
     }
     auto it = current.find(row.thread);
@@ -112,6 +112,10 @@ TEST_CASE("the trace says which CPU each thread runs on, one thread per CPU at a
   std::map<std::string, int> runs;              // cpu: times a thread was put on it
   for (const Row& row : parse(trace.text())) {
     INFO(row.at << " " << row.thread << " " << row.event << " on " << row.cpu);
+    if (row.event == "woken") {
+      CHECK(row.cpu.empty());
+      continue;
+    }
     const bool gil_step = row.event == "acquired_gil" || row.event == "released_gil" ||
                           row.event == "gil_timeout" || row.event == "forced_switch";
     if (gil_step) {
@@ -134,6 +138,39 @@ TEST_CASE("the trace says which CPU each thread runs on, one thread per CPU at a
   for (const auto& [cpu, n] : runs) CHECK(n > 100);
 }
 
+TEST_CASE("the trace marks each wake-up: a thread runs again only after one", "[app][trace]") {
+  models::Scenario s =
+      app::load_scenario_file(source_path("configs/validation/convoy-3cpu-5ms.yaml"), {}).scenario;
+  s.os.per_cpu_queues = true;
+  s.os.wake_affine = 1;  // some wake-ups queue behind a busy CPU
+  s.stop = 2 * sim::kSecond;
+  app::TraceWriter trace(s);
+  models::simulate(s, s.seed, &trace);
+  std::map<std::string, bool> blocked, runnable;  // thread: since its last io / gil_wait row
+  std::map<std::string, sim::Time> woken_at;
+  sim::Time longest_queued = 0;
+  int wakes = 0;
+  for (const Row& row : parse(trace.text())) {
+    INFO(row.at << " " << row.thread << " " << row.event);
+    if (row.event == "woken") {
+      CHECK(!runnable[row.thread]);  // not woken twice without running in between
+      runnable[row.thread] = true;
+      woken_at[row.thread] = row.at;
+      ++wakes;
+    } else if (row.event == "io" || row.event == "gil_wait") {
+      if (!runnable[row.thread]) blocked[row.thread] = true;  // queued counts as gil_wait too
+    } else if (!row.cpu.empty() && (row.event == "sys" || row.event == "cpu")) {
+      if (blocked[row.thread]) CHECK(runnable[row.thread]);
+      if (runnable[row.thread]) {
+        longest_queued = std::max(longest_queued, row.at - woken_at[row.thread]);
+      }
+      blocked[row.thread] = runnable[row.thread] = false;
+    }
+  }
+  CHECK(wakes > 1000);
+  CHECK(longest_queued > 100 * sim::kMicrosecond);  // some waited behind a busy CPU
+}
+
 TEST_CASE("the trace shows each expired GIL wait and each forced switch, as the result counts them",
           "[app][trace]") {
   const models::Scenario s =
@@ -149,7 +186,8 @@ TEST_CASE("the trace shows each expired GIL wait and each forced switch, as the 
     } else if (row.event == "forced_switch") {
       ++forced;
       CHECK(state[row.thread] == "sys");  // the new holder, in take_gil
-    } else if (row.event != "acquired_gil" && row.event != "released_gil") {
+    } else if (row.event != "acquired_gil" && row.event != "released_gil" &&
+               row.event != "woken") {
       state[row.thread] = row.event;
     }
   }
