@@ -3,7 +3,10 @@ step, and their calibration. Standard library only; runs on CPython 2.7 and 3.6 
 GIL and free-threaded builds alike."""
 from __future__ import division, print_function
 
+import functools
 import hashlib
+import itertools
+import operator
 import os
 import resource
 import sys
@@ -24,9 +27,12 @@ if hasattr(time, "clock_gettime") and hasattr(time, "CLOCK_THREAD_CPUTIME_ID"):
     def thread_cpu():
         """CPU seconds used by the calling thread (clock_gettime holds the GIL)."""
         return time.clock_gettime(time.CLOCK_THREAD_CPUTIME_ID)
+    # The same clock as a C callable, for timed_c_call.
+    _THREAD_CLOCK = functools.partial(time.clock_gettime, time.CLOCK_THREAD_CPUTIME_ID)
 else:
     def thread_cpu():
         return None
+    _THREAD_CLOCK = None
 
 
 def process_cpu():
@@ -106,6 +112,20 @@ def spin(n):
 def c_call(n):
     """C code that holds the GIL throughout: sum over a range runs in one C call."""
     return sum(RANGE(n))
+
+
+def timed_c_call(seconds):
+    """C code that holds the GIL for `seconds` of the calling thread's CPU time: one call of
+    builtins (any over a map over a callable iterator that reads the thread's CPU clock until it
+    passes the deadline) with no bytecode in between, so no check point where the GIL could be
+    dropped. Unlike c_call(n) its length does not depend on a rate measured beforehand (a long
+    call's rate moves with the host by 10-15% from one run to the next). False where there is
+    no thread CPU clock (2.7): use c_call."""
+    if _THREAD_CLOCK is None:
+        return False
+    deadline = _THREAD_CLOCK() + seconds
+    any(map(operator.lt, itertools.repeat(deadline), iter(_THREAD_CLOCK, None)))
+    return True
 
 
 def _random_block(size):

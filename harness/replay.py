@@ -101,10 +101,11 @@ def run_thread(spec, rec, clock0, stop_s, go, kernels, cal):
                     rates.learn("spin", n, c1 - c_prev)
             after_block = False
         elif kind == "C":
-            n = int(d * rates.c_call)
-            common.c_call(n)
+            # Held for d of this thread's CPU time; without a thread CPU clock, the calibrated
+            # number of elements.
+            if not common.timed_c_call(d):
+                common.c_call(int(d * rates.c_call))
             c1 = thread_cpu()
-            rates.learn("c_call", n, c1 - c0 if c0 is not None else None)
             after_block = False
         elif kind == "n":
             n = int(d * rates.native)
@@ -257,7 +258,7 @@ def main(argv):
     speed_before = common.measure_spin_rate(seconds=0.02, reps=5)
     cal["spin_per_s"] = speed_before
     kinds = "".join(t["kinds"] for g in plan["groups"] for t in g["threads"])
-    if "C" in kinds:  # a C call cannot adapt its length while it runs: fresh rates
+    if "C" in kinds and thread_cpu() is None:  # a counted C call cannot adapt: fresh rates
         cal["c_call_per_s"] = common.measure_c_call_rate()
     if "n" in kinds:
         cal["native_bytes_per_s"] = common.measure_native_rate(kernels, reps=3)

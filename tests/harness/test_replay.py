@@ -5,6 +5,8 @@ from __future__ import division, print_function
 import json
 import os
 import sys
+import threading
+import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -104,6 +106,37 @@ class Execution(unittest.TestCase):
             self.assertGreater(g["cpu_s"], 0.020)
             self.assertLess(g["cpu_s"], 0.030)
 
+
+
+class CCallKernel(unittest.TestCase):
+    def test_a_c_call_holds_the_gil_for_its_length_of_the_threads_cpu_time(self):
+        if common.thread_cpu() is None:
+            self.assertFalse(common.timed_c_call(0.01))  # 2.7: the counted call instead
+            return
+        count, stop = [0], [False]
+
+        def spinner():
+            while not stop[0]:
+                count[0] += 1
+        old = sys.getswitchinterval()
+        sys.setswitchinterval(0.001)  # a waiting thread asks for the GIL every millisecond
+        t = threading.Thread(target=spinner)
+        t.start()
+        try:
+            time.sleep(0.01)
+            c0, k0 = common.thread_cpu(), count[0]
+            self.assertTrue(common.timed_c_call(0.05))
+            k1, c1 = count[0], common.thread_cpu()
+            time.sleep(0.05)  # the spinner alone, for as long
+            k2 = count[0]
+        finally:
+            stop[0] = True
+            t.join()
+            sys.setswitchinterval(old)
+        self.assertGreaterEqual(c1 - c0, 0.05)
+        self.assertLess(c1 - c0, 0.055)
+        # The spinner ran at most around the call's edges, not during its 50 ms.
+        self.assertLess(k1 - k0, 0.2 * (k2 - k1))
 
 
 class NativeKernel(unittest.TestCase):
