@@ -48,6 +48,19 @@ std::vector<Row> parse(const std::string& csv) {
   return rows;
 }
 
+/// Two seconds of the 5 ms 3-thread convoy with per-CPU run queues and wake-ups that stay on
+/// their busy CPU: threads queue behind a busy CPU while the other idles.
+std::vector<Row> per_cpu_convoy() {
+  models::Scenario s =
+      app::load_scenario_file(source_path("configs/validation/convoy-3cpu-5ms.yaml"), {}).scenario;
+  s.os.per_cpu_queues = true;
+  s.os.wake_affine = 1;
+  s.stop = 2 * sim::kSecond;
+  app::TraceWriter trace(s);
+  models::simulate(s, s.seed, &trace);
+  return parse(trace.text());
+}
+
 }  // namespace
 
 TEST_CASE("the trace accounts for every nanosecond of every thread, as the result does",
@@ -99,18 +112,11 @@ TEST_CASE("the trace accounts for every nanosecond of every thread, as the resul
 
 TEST_CASE("the trace says which CPU each thread runs on, one thread per CPU at a time",
           "[app][trace]") {
-  models::Scenario s =
-      app::load_scenario_file(source_path("configs/validation/convoy-3cpu-5ms.yaml"), {}).scenario;
-  s.os.per_cpu_queues = true;
-  s.os.wake_affine = 1;  // threads queue behind a busy CPU while the other idles
-  s.stop = 2 * sim::kSecond;
-  app::TraceWriter trace(s);
-  models::simulate(s, s.seed, &trace);
   const std::vector<std::string> on_cpu = {"cpu", "native", "sys"};
   std::map<std::string, std::string> occupant;  // cpu: the thread on it
   std::map<std::string, std::string> where;     // thread: its cpu, empty when on none
   std::map<std::string, int> runs;              // cpu: times a thread was put on it
-  for (const Row& row : parse(trace.text())) {
+  for (const Row& row : per_cpu_convoy()) {
     INFO(row.at << " " << row.thread << " " << row.event << " on " << row.cpu);
     if (row.event == "woken") {
       CHECK(row.cpu.empty());
@@ -139,18 +145,11 @@ TEST_CASE("the trace says which CPU each thread runs on, one thread per CPU at a
 }
 
 TEST_CASE("the trace marks each wake-up: a thread runs again only after one", "[app][trace]") {
-  models::Scenario s =
-      app::load_scenario_file(source_path("configs/validation/convoy-3cpu-5ms.yaml"), {}).scenario;
-  s.os.per_cpu_queues = true;
-  s.os.wake_affine = 1;  // some wake-ups queue behind a busy CPU
-  s.stop = 2 * sim::kSecond;
-  app::TraceWriter trace(s);
-  models::simulate(s, s.seed, &trace);
   std::map<std::string, bool> blocked, runnable;  // thread: since its last io / gil_wait row
   std::map<std::string, sim::Time> woken_at;
   sim::Time longest_queued = 0;
   int wakes = 0;
-  for (const Row& row : parse(trace.text())) {
+  for (const Row& row : per_cpu_convoy()) {
     INFO(row.at << " " << row.thread << " " << row.event);
     if (row.event == "woken") {
       CHECK(!runnable[row.thread]);  // not woken twice without running in between
@@ -186,8 +185,7 @@ TEST_CASE("the trace shows each expired GIL wait and each forced switch, as the 
     } else if (row.event == "forced_switch") {
       ++forced;
       CHECK(state[row.thread] == "sys");  // the new holder, in take_gil
-    } else if (row.event != "acquired_gil" && row.event != "released_gil" &&
-               row.event != "woken") {
+    } else if (row.event != "acquired_gil" && row.event != "released_gil" && row.event != "woken") {
       state[row.thread] = row.event;
     }
   }

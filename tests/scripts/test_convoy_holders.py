@@ -39,17 +39,22 @@ class HandOffs(unittest.TestCase):
         self.assertAlmostEqual(w["p50_s"], 0.0102)
 
 
+def read_trace(rows):
+    """from_trace on a trace file made of these lines (a 1 ms sleep)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as f:
+        f.write("\n".join(rows) + "\n")
+    try:
+        return ch.from_trace(f.name, 0.001)
+    finally:
+        os.unlink(f.name)
+
+
 class Inputs(unittest.TestCase):
     def test_a_gilsim_trace_gives_the_io_threads_waits_from_the_end_of_its_sleep(self):
         rows = ["time_s,thread,event", "0.0,crunch/0,acquired_gil", "0.001,io/0,io",
                 "0.0025,crunch/1,acquired_gil", "0.007,io/0,acquired_gil",
                 "0.00705,crunch/1,acquired_gil"]
-        with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as f:
-            f.write("\n".join(rows) + "\n")
-        try:
-            seq, waits = ch.from_trace(f.name, 0.001)
-        finally:
-            os.unlink(f.name)
+        seq, waits = read_trace(rows)
         self.assertEqual([w for w, _ in seq], ["crunch/0", "crunch/1", "io", "crunch/1"])
         self.assertEqual(len(waits), 1)
         self.assertAlmostEqual(waits[0], 0.005)
@@ -58,12 +63,7 @@ class Inputs(unittest.TestCase):
         rows = ["time_s,thread,event,cpu", "0.0,crunch/0,acquired_gil,1", "0.001,io/0,io,",
                 "0.007,io/0,acquired_gil,1", "0.00705,io/0,released_gil,1",
                 "0.0071,crunch/0,acquired_gil,0"]
-        with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as f:
-            f.write("\n".join(rows) + "\n")
-        try:
-            seq, _ = ch.from_trace(f.name, 0.001)
-        finally:
-            os.unlink(f.name)
+        seq, _ = read_trace(rows)
         self.assertEqual(seq, [("crunch/0", 1), ("io", 1), ("crunch/0", 0)])
         s = ch.hand_off_stats(seq)
         self.assertEqual(s["straight_back_same_cpu"], {"holds": 1, "share": 1.0})
