@@ -18,6 +18,7 @@ void TickGil::set_phase(ThreadId t, Phase phase) {
       w.phase == Phase::Sleeping || w.phase == Phase::Woken || w.phase == Phase::FailCost;
   const bool is = phase == Phase::Sleeping || phase == Phase::Woken || phase == Phase::FailCost;
   registered_ += int(is) - int(was);
+  if (phase == Phase::Sleeping || phase == Phase::Idle) w.charged = false;
   w.phase = phase;
 }
 
@@ -113,13 +114,18 @@ bool TickGil::release(ThreadId t) {
   return false;
 }
 
-bool TickGil::contended(ThreadId holder) const {
+bool TickGil::contended(ThreadId holder) {
+  bool any = false;
   for (ThreadId o = 0; o < ThreadId(waiters_.size()); ++o) {
     if (o == holder) continue;
-    const Phase p = waiters_[o].phase;
-    if (p == Phase::FailCost || (p == Phase::Woken && host_.is_running(o))) return true;
+    Waiter& w = waiters_[o];
+    if (w.charged) continue;
+    if (w.phase == Phase::FailCost || (w.phase == Phase::Woken && host_.is_running(o))) {
+      w.charged = true;
+      any = true;
+    }
   }
-  return false;
+  return any;
 }
 
 bool TickGil::check_point(ThreadId t) {

@@ -20,8 +20,12 @@
 // - Contention also slows the holder itself. While another thread is in the lock's slow path
 //   on a CPU, a check-point release first costs the holder `contended_release` with the lock
 //   still held (cache-line transfers of the lock word, the futex hash bucket's spinlock, the
-//   wake-ups' interrupts on busy CPUs). On the 2-vCPU reference machine this is what makes 4
-//   and 8 threads twice as slow as sequential code while 2 threads lose only a third.
+//   wake-ups' interrupts on busy CPUs). It is paid once per visit of a waiter to the slow
+//   path (the lines move to the waiter's CPU once a visit), not at every check point the
+//   visit spans: at short check intervals the cost per second then stops growing with the
+//   release rate, as measured (2.7 on the AMD host, 4 threads: 2.1 times slower than
+//   sequential at 200 ticks, 2.3 at 100, not 2.8). On the 2-vCPU reference machine this is
+//   what makes 4 and 8 threads twice as slow as sequential code while 2 threads lose a third.
 // - A blocking call releases the lock the same way and re-takes it afterwards.
 #pragma once
 
@@ -50,7 +54,8 @@ class TickGil final : public GilPolicy {
   enum class Phase : std::uint8_t { Idle, Sleeping, Woken, FailCost, ReleaseCost, Contended };
   struct Waiter {
     Phase phase = Phase::Idle;
-    bool retake = false;  // a check-point release: re-acquire after the release
+    bool retake = false;   // a check-point release: re-acquire after the release
+    bool charged = false;  // this visit to the slow path already cost the holder once
   };
 
   void acquire(ThreadId t);
@@ -59,7 +64,7 @@ class TickGil final : public GilPolicy {
   /// A check-point release and re-take; false while the thread is in the kernel.
   bool release_and_retake(ThreadId t);
   /// Another thread is in the lock's slow path on a CPU.
-  bool contended(ThreadId holder) const;
+  bool contended(ThreadId holder);
   /// Changes a thread's phase, keeping count of the threads registered on the lock (in
   /// sem_wait's slow path: asleep, woken, or failing).
   void set_phase(ThreadId t, Phase phase);

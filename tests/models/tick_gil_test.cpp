@@ -78,6 +78,23 @@ TEST_CASE("a contended release costs the holder time only while a waiter is in t
   CHECK(ObservedRun(alone).result.makespan == L + 10 * kMillisecond);  // L: its first start
 }
 
+TEST_CASE(
+    "a waiter's visit to the slow path costs the holder one contended release, however "
+    "many check points it spans",
+    "[models][gil][tick]") {
+  // The battle above with C = 1 us and failed_acquire 9 us: B fails from r+20 to r+29, which
+  // spans A's check points at r+21 and r+26. The lock's line moved to B's CPU once: A pays C at
+  // r+21 only, releases at r+26 without it, and wakes B again at r+30. Every cycle is 30 us
+  // for 24 us of work (charging each check point would make it 31 us, with two charges).
+  Scenario s = battle(2, 2, 10 * kMillisecond);
+  s.gil.contended_release = sim::Dist::constant(kMicrosecond);
+  s.gil.failed_acquire = sim::Dist::constant(9 * kMicrosecond);
+  ObservedRun run(s);
+  CHECK(run.world.thread(0).finish_time() ==
+        Approx(double(L + 12500 * kMicrosecond)).epsilon(0.002));
+  CHECK(double(run.result.gil.contended_releases) == Approx(10000.0 / 24).epsilon(0.01));
+}
+
 TEST_CASE("a contended release slows more threads more than two", "[models][gil][tick]") {
   const auto slowdown = [](int threads, sim::Time cost) {
     Scenario s = battle(2, threads, 20 * kMillisecond / threads);
