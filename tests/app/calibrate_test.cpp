@@ -130,7 +130,7 @@ TEST_CASE("a tick-GIL interpreter's entry carries the fitted contention cost", "
   host.os.context_switch = 1700;
   const std::string entry = app::interpreter_entry(m, host);
   INFO(entry);
-  CHECK(entry.rfind("{tick_cost: 10ns, release_syscall: {uniform: {min: 3us, max: 9us}}, "
+  CHECK(entry.rfind("{tick_cost: 7ns, release_syscall: {uniform: {min: 3us, max: 9us}}, "
                     "empty_wake_syscall: {uniform: {min: 125ns, max: 375ns}}, "
                     "contended_release: {uniform: {min: ",
                     0) == 0);
@@ -161,4 +161,18 @@ TEST_CASE("two CPUs doing one CPU's worth with no hyperthreads reported is flagg
             YAML::Load(
                 "{logical_cpus: 2, smt_siblings: false, parallelism: {\"1\": 1.0, \"2\": 2.0}}"))
             .empty());
+}
+
+TEST_CASE("a tick-GIL interpreter's tick costs a third of one iteration of the replayer's loop",
+          "[app][calibrate]") {
+  // `while n: n -= 1` counts three ticks per iteration under 2.x's ticker (POP_JUMP_IF_FALSE,
+  // INPLACE_SUBTRACT and JUMP_ABSOLUTE): 30 ns per iteration is 10 ns per tick.
+  const YAML::Node m = YAML::Load(R"({
+    python: {version: "2.7", full_version: "2.7.18"}, logical_cpus: 2,
+    kernels: {spin_per_s: 3.3333333e7}, release_s: {wake_cost: 6.0e-6}})");
+  models::Scenario host;
+  host.machine.cores = 2;
+  const std::string entry = app::interpreter_entry(m, host);
+  INFO(entry);
+  CHECK(entry.rfind("{tick_cost: 10ns, ", 0) == 0);
 }
