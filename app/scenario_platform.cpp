@@ -248,7 +248,9 @@ void read_interpreter(FieldReader& r, const YAML::Node& node, models::GilSpec& g
         gil.check_interval = *v;
       }
     }
-    dur("tick_cost", Sign::Positive, gil.tick_cost);
+    if (node["tick_cost"]) {
+      if (auto v = r.fine_duration(node["tick_cost"], p + "tick_cost")) gil.tick_cost = *v;
+    }
     lock_dist("release_syscall", gil.release_syscall);
     lock_dist("failed_acquire", gil.failed_acquire);
     lock_dist("empty_wake_syscall", gil.empty_wake_syscall);

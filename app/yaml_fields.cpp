@@ -166,6 +166,20 @@ std::optional<sim::Time> FieldReader::duration(const YAML::Node& node, const std
   return p.value;
 }
 
+std::optional<double> FieldReader::fine_duration(const YAML::Node& node, const std::string& path) {
+  if (!scalar(node, path, "a duration such as 7.4ns")) return std::nullopt;
+  const sim::DurationParse p = sim::parse_duration(node.Scalar(), 1000);
+  if (!p.ok) {
+    error(node, path, p.error + ", found \"" + node.Scalar() + "\"");
+    return std::nullopt;
+  }
+  if (p.value <= 0) {
+    error(node, path, "must be a positive duration, found " + node.Scalar());
+    return std::nullopt;
+  }
+  return double(p.value) / 1000;
+}
+
 std::optional<sim::Dist> FieldReader::dist(const YAML::Node& node, const std::string& path,
                                            Sign sign) {
   if (node.IsScalar()) {

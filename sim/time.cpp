@@ -78,7 +78,7 @@ bool decimal_to_ns(std::string_view number, Time scale, Time& out) {
 
 }  // namespace
 
-DurationParse parse_duration(std::string_view text) {
+DurationParse parse_duration(std::string_view text, Time per_ns) {
   DurationParse out;
   while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
   while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
@@ -105,7 +105,7 @@ DurationParse parse_duration(std::string_view text) {
       return out;
     }
   }
-  if (!decimal_to_ns(number, unit->scale, out.value)) {
+  if (!decimal_to_ns(number, unit->scale * per_ns, out.value)) {
     out.error = "\"" + std::string(number) + "\" is not a number (or is out of range)";
     out.value = 0;
     return out;

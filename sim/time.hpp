@@ -30,8 +30,9 @@ struct DurationParse {
 };
 
 /// Parses "5ms", "250us", "1.5s", "100ns" (also "µs"). A unit is required; the value is rounded
-/// to the nearest nanosecond. Negative values parse (the caller decides whether they are allowed).
-DurationParse parse_duration(std::string_view text);
+/// to the nearest nanosecond, or with `per_ns` (a power of ten) to the nearest 1/per_ns of one
+/// (per_ns 1000: picoseconds). Negative values parse (the caller decides whether they are allowed).
+DurationParse parse_duration(std::string_view text, Time per_ns = 1);
 
 /// Shortest exact rendering in the largest unit that keeps it short: 5000000 -> "5ms",
 /// 1500 -> "1.5us", 0 -> "0s". parse_duration(format_duration(t)).value == t for every t.

@@ -68,7 +68,7 @@ struct GilSpec {
   sim::Dist wake_syscall = sim::Dist::uniform(1000, 3000);
   // Tick GIL (<= 3.1).
   std::int64_t check_interval = 100;  ///< ticks between release/re-take
-  sim::Time tick_cost = 40;           ///< bytecode work per tick
+  double tick_cost = 40;              ///< bytecode work per tick, ns (to the picosecond)
   // Kernel costs vary from call to call (and a fixed cost would lock the threads into artificial
   // resonances): each is drawn, from the stream of the thread that pays it.
   sim::Dist release_syscall =  ///< holder's cost when a release wakes a sleeping waiter

@@ -1,5 +1,6 @@
 #include "models/gil/tick_gil.hpp"
 
+#include <cmath>
 #include <stdexcept>
 
 namespace gilsim::models {
@@ -32,7 +33,7 @@ void TickGil::acquire(ThreadId t) {
     last_holder_ = t;
     ++stats_.switches;
   }
-  host_.reset_check(t, spec_.check_interval * spec_.tick_cost);
+  host_.reset_check(t, sim::Time(std::llround(double(spec_.check_interval) * spec_.tick_cost)));
 }
 
 bool TickGil::take(ThreadId t) {

@@ -52,7 +52,7 @@ std::optional<GilSpec> gil_defaults(std::string_view version) {
     GilSpec spec;
     spec.version = row.version;
     spec.kind = row.kind;
-    if (row.tick_cost) spec.tick_cost = row.tick_cost;
+    if (row.tick_cost) spec.tick_cost = double(row.tick_cost);
     if (row.check_gap) spec.check_gap = row.check_gap;
     if (row.bytecode_overhead) spec.bytecode_overhead = row.bytecode_overhead;
     return spec;

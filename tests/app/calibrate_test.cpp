@@ -130,7 +130,7 @@ TEST_CASE("a tick-GIL interpreter's entry carries the fitted contention cost", "
   host.os.context_switch = 1700;
   const std::string entry = app::interpreter_entry(m, host);
   INFO(entry);
-  CHECK(entry.rfind("{tick_cost: 7ns, release_syscall: {uniform: {min: 3us, max: 9us}}, "
+  CHECK(entry.rfind("{tick_cost: 6.667ns, release_syscall: {uniform: {min: 3us, max: 9us}}, "
                     "empty_wake_syscall: {uniform: {min: 125ns, max: 375ns}}, "
                     "contended_release: {uniform: {min: ",
                     0) == 0);

@@ -2,6 +2,7 @@
 #include <string>
 
 #include "app/diagnostics.hpp"
+#include "app/report.hpp"
 #include "app/scenario_loader.hpp"
 
 using namespace gilsim;
@@ -54,6 +55,21 @@ TEST_CASE("the version picks the GIL model and its defaults", "[app][scenario]")
   CHECK(with("3.9").gil.check_gap < with("3.10").gil.check_gap);
   CHECK(with("3.13t").gil.kind == models::GilKind::None);
   CHECK(with("3.13t").gil.bytecode_overhead == Approx(0.06));
+}
+
+TEST_CASE("a tick cost keeps its fraction of a nanosecond, and check prints it back",
+          "[app][scenario]") {
+  const models::Scenario s = parse_scenario(
+      "interpreter: {version: \"2.7\", tick_cost: 7.333ns}\n"
+      "threads: [{name: w, program: [{cpu: 1ms}]}]",
+      "t.yaml");
+  CHECK(s.gil.tick_cost == Approx(7.333));
+  CHECK(app::resolved_yaml(s).find("  tick_cost: 7.333ns\n") != std::string::npos);
+  CHECK(parse_scenario(app::resolved_yaml(s), "again.yaml").gil.tick_cost == Approx(7.333));
+  CHECK_THROWS(parse_scenario(
+      "interpreter: {version: \"2.7\", tick_cost: 0ns}\nthreads: [{name: w, program: [{cpu: "
+      "1ms}]}]",
+      "zero.yaml"));
 }
 
 TEST_CASE("OS defaults scale with the CPU count as Linux does", "[app][scenario]") {
