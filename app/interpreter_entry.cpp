@@ -1,8 +1,6 @@
 #include "app/interpreter_entry.hpp"
 
-#include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <sstream>
 
 #include "app/profile_text.hpp"
@@ -51,17 +49,6 @@ TickCosts tick_costs(const YAML::Node& m) {
   return c;
 }
 
-/// A per-tick cost to the picosecond, in nanoseconds ("7.407ns").
-std::string fine_ns(double seconds) {
-  const double ps = std::round(std::max(0.0, seconds) * 1e12);
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3f", ps / 1e3);
-  std::string s = buf;
-  while (s.back() == '0') s.pop_back();
-  if (s.back() == '.') s.pop_back();
-  return s + "ns";
-}
-
 /// uniform_around(mean_s) as the profile writes it.
 std::string around_text(double mean_s) {
   return "{uniform: {min: " + us(mean_s / 2) + ", max: " + us(1.5 * mean_s) + "}}";
@@ -79,8 +66,8 @@ std::string entry_for(const YAML::Node& m, const RequesterFit* requester,
   if (!version.empty() && version.back() == 't') return "{}";
   if (tick_gil_version(version)) {
     const TickCosts c = tick_costs(m);
-    std::string entry =
-        "{tick_cost: " + fine_ns(c.tick) + ", release_syscall: " + around_text(c.wake);
+    std::string entry = "{tick_cost: " + sim::format_fine_duration(c.tick * 1e9) +
+                        ", release_syscall: " + around_text(c.wake);
     if (c.empty_wake >= 0) entry += ", empty_wake_syscall: " + around_text(c.empty_wake);
     if (contention != nullptr && contention->cost_s > 0) {
       entry += ", contended_release: " + around_text(contention->cost_s);

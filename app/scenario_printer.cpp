@@ -1,5 +1,4 @@
 #include <cmath>
-#include <cstdio>
 
 #include "app/json_writer.hpp"
 #include "app/report.hpp"
@@ -10,16 +9,6 @@ namespace {
 
 std::string dur(double ns) {
   return sim::format_duration(sim::Time(std::llround(ns)));
-}
-
-// Nanoseconds to the picosecond, as `tick_cost` reads them.
-std::string fine_dur(double ns) {
-  if (ns == std::round(ns)) return dur(ns);
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3f", ns);
-  std::string s = buf;
-  while (s.back() == '0') s.pop_back();
-  return s + "ns";
 }
 
 std::string dist_text(const sim::Dist& d) {
@@ -130,7 +119,7 @@ std::string resolved_yaml(const models::Scenario& s) {
       break;
     case models::GilKind::Tick:
       out += "  check_interval: " + std::to_string(s.gil.check_interval) + "\n";
-      out += "  tick_cost: " + fine_dur(s.gil.tick_cost) + "\n";
+      out += "  tick_cost: " + sim::format_fine_duration(s.gil.tick_cost) + "\n";
       out += "  release_syscall: " + dist_text(s.gil.release_syscall) + "\n";
       out += "  failed_acquire: " + dist_text(s.gil.failed_acquire) + "\n";
       out += "  empty_wake_syscall: " + dist_text(s.gil.empty_wake_syscall) + "\n";

@@ -149,8 +149,19 @@ std::optional<double> FieldReader::number(const YAML::Node& node, const std::str
 
 std::optional<sim::Time> FieldReader::duration(const YAML::Node& node, const std::string& path,
                                                Sign sign) {
-  if (!scalar(node, path, "a duration such as 5ms")) return std::nullopt;
-  const sim::DurationParse p = sim::parse_duration(node.Scalar());
+  return duration_in(node, path, sign, 1, "a duration such as 5ms");
+}
+
+std::optional<double> FieldReader::fine_duration(const YAML::Node& node, const std::string& path) {
+  const auto ps = duration_in(node, path, Sign::Positive, 1000, "a duration such as 7.4ns");
+  if (!ps) return std::nullopt;
+  return double(*ps) / 1000;
+}
+
+std::optional<sim::Time> FieldReader::duration_in(const YAML::Node& node, const std::string& path,
+                                                  Sign sign, sim::Time per_ns, const char* what) {
+  if (!scalar(node, path, what)) return std::nullopt;
+  const sim::DurationParse p = sim::parse_duration(node.Scalar(), per_ns);
   if (!p.ok) {
     error(node, path, p.error + ", found \"" + node.Scalar() + "\"");
     return std::nullopt;
@@ -164,20 +175,6 @@ std::optional<sim::Time> FieldReader::duration(const YAML::Node& node, const std
     return std::nullopt;
   }
   return p.value;
-}
-
-std::optional<double> FieldReader::fine_duration(const YAML::Node& node, const std::string& path) {
-  if (!scalar(node, path, "a duration such as 7.4ns")) return std::nullopt;
-  const sim::DurationParse p = sim::parse_duration(node.Scalar(), 1000);
-  if (!p.ok) {
-    error(node, path, p.error + ", found \"" + node.Scalar() + "\"");
-    return std::nullopt;
-  }
-  if (p.value <= 0) {
-    error(node, path, "must be a positive duration, found " + node.Scalar());
-    return std::nullopt;
-  }
-  return double(p.value) / 1000;
 }
 
 std::optional<sim::Dist> FieldReader::dist(const YAML::Node& node, const std::string& path,

@@ -53,6 +53,9 @@ class FieldReader {
 
  private:
   bool scalar(const YAML::Node& node, const std::string& path, const char* what);
+  /// A duration in units of 1/per_ns nanosecond (see sim::parse_duration).
+  std::optional<sim::Time> duration_in(const YAML::Node& node, const std::string& path, Sign sign,
+                                       sim::Time per_ns, const char* what);
 
   std::string file_;
   std::vector<OverrideOrigin> overrides_;

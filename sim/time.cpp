@@ -1,6 +1,8 @@
 #include "sim/time.hpp"
 
+#include <cmath>
 #include <cstdint>
+#include <cstdio>
 
 namespace gilsim::sim {
 namespace {
@@ -140,6 +142,16 @@ std::string format_duration(Time t) {
     return out.append(u.name);
   }
   return out.append(std::to_string(m)).append("ns");
+}
+
+std::string format_fine_duration(double ns) {
+  const double ps = std::round(ns * 1000);
+  if (std::fmod(ps, 1000) == 0) return format_duration(Time(ps / 1000));
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.3f", ps / 1000);
+  std::string s = buf;
+  while (s.back() == '0') s.pop_back();
+  return s + "ns";
 }
 
 }  // namespace gilsim::sim

@@ -38,4 +38,8 @@ DurationParse parse_duration(std::string_view text, Time per_ns = 1);
 /// 1500 -> "1.5us", 0 -> "0s". parse_duration(format_duration(t)).value == t for every t.
 std::string format_duration(Time t);
 
+/// Nanoseconds kept to the picosecond: "7.333ns", or format_duration's text when whole.
+/// parse_duration(format_fine_duration(x), 1000) is x rounded to the picosecond.
+std::string format_fine_duration(double ns);
+
 }  // namespace gilsim::sim

@@ -35,3 +35,13 @@ TEST_CASE("formatting a duration is exact and parses back to the same value", "[
     CHECK(parse_duration(format_duration(t)).value == t);
   }
 }
+
+TEST_CASE("a fine duration keeps picoseconds and parses back at that resolution", "[sim][time]") {
+  CHECK(format_fine_duration(7.333) == "7.333ns");
+  CHECK(format_fine_duration(6.6666667) == "6.667ns");
+  CHECK(format_fine_duration(40) == "40ns");
+  CHECK(format_fine_duration(1500) == "1.5us");
+  CHECK(parse_duration("7.333ns", 1000).value == 7333);
+  CHECK(parse_duration(format_fine_duration(4.6666), 1000).value == 4667);
+  CHECK(parse_duration("1.5us", 1000).value == 1500000);
+}
