@@ -38,7 +38,8 @@ usage:
   gilsim validate [DIR] --python PATH... [--profile P] [--repeat N] [--replicas K]
              [--csv PATH] [--markdown PATH]
       Simulate (K replicas, default 15) and measure (N runs, default each scenario's
-      own) every scenario of DIR (default configs/validation); compare the medians.
+      own, taken in rounds: one run of every scenario a round) every scenario of DIR
+      (default configs/validation); compare the medians.
       With --against CSV instead of --python, compare with the real runs an earlier
       validate stored there (its --csv), without measuring.
   gilsim calibrate --python PATH [--out profiles/NAME.yaml] [--quick] [--keep-host]

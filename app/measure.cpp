@@ -50,8 +50,7 @@ void write_tree(JsonWriter& j, const YAML::Node& n) {
 }
 
 /// Combines the numeric leaves of several result trees (same shape) with `pick`.
-YAML::Node combine(const std::vector<YAML::Node>& trees,
-                   double (*pick)(std::vector<double>&)) {
+YAML::Node combine(const std::vector<YAML::Node>& trees, double (*pick)(std::vector<double>&)) {
   const YAML::Node& first = trees.front();
   if (first.IsMap()) {
     YAML::Node out(YAML::NodeType::Map);
@@ -77,7 +76,8 @@ std::string last_line(const std::string& text) {
   const auto last = text.find_last_not_of('\n');
   if (last == std::string::npos) return "";
   const auto start = text.find_last_of('\n', last);
-  return text.substr(start == std::string::npos ? 0 : start + 1, last + 1 - (start == std::string::npos ? 0 : start + 1));
+  return text.substr(start == std::string::npos ? 0 : start + 1,
+                     last + 1 - (start == std::string::npos ? 0 : start + 1));
 }
 
 double median_of(std::vector<double>& v) {
@@ -85,8 +85,12 @@ double median_of(std::vector<double>& v) {
   const std::size_t n = v.size();
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
-double min_of(std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); }
-double max_of(std::vector<double>& v) { return *std::max_element(v.begin(), v.end()); }
+double min_of(std::vector<double>& v) {
+  return *std::min_element(v.begin(), v.end());
+}
+double max_of(std::vector<double>& v) {
+  return *std::max_element(v.begin(), v.end());
+}
 
 }  // namespace
 
@@ -151,18 +155,18 @@ std::vector<std::string> version_sets(const models::Scenario& s, const PythonInf
   return {"interpreter.version=" + python.version};
 }
 
-Measurement measure(const models::Scenario& scenario, std::uint64_t seed, const PythonInfo& python,
-                    const MeasureSettings& settings, std::ostream& log) {
+RealRuns::RealRuns(const models::Scenario& scenario, std::uint64_t seed, const PythonInfo& python,
+                   const MeasureSettings& settings, std::ostream& log)
+    : name_(scenario.name), python_(python), settings_(settings), log_(log) {
   // The simulation tells how long a run should take: allow ten times that, plus start-up.
   const models::RunResult predicted = models::simulate(scenario, seed);
-  const double timeout = 10 * sim::to_seconds(predicted.makespan) + 120;
-  HarnessDir dir;
+  timeout_s_ = 10 * sim::to_seconds(predicted.makespan) + 120;
   std::string calibration = settings.calibration_json;
   if (calibration == "{}") {
     // Calibrate the work kernels once, so that every repetition runs the same amount of work.
     wait_for_quiet(settings.quiet_threshold, settings.quiet_wait_s);
     const RunOutput r =
-        run_python(python.path, {dir.script("replay.py"), "--kernels"}, dir.path(), 300);
+        run_python(python.path, {dir_.script("replay.py"), "--kernels"}, dir_.path(), 300);
     if (r.exit_code != 0) {
       throw InputError(Diagnostic{python.path, 0, 0, "",
                                   "the replayer could not calibrate: " + last_line(r.err)});
@@ -172,83 +176,95 @@ Measurement measure(const models::Scenario& scenario, std::uint64_t seed, const 
       calibration.pop_back();
     }
   }
-  const std::string plan = plan_json(scenario, seed, calibration);
-  {
-    std::ofstream f(dir.path() / "plan.json", std::ios::binary);
-    f << plan;
-  }
-  Measurement m;
-  std::vector<YAML::Node> results;
-  for (int rep = 0; rep < settings.repeat; ++rep) {
-    for (int attempt = 0;; ++attempt) {
-      const double quiet = wait_for_quiet(settings.quiet_threshold, settings.quiet_wait_s);
-      const RunOutput r = run_python(python.path, {dir.script("replay.py"), "plan.json"},
-                                     dir.path(), timeout);
-      if (r.exit_code != 0 || r.timed_out) {
-        std::string why = r.timed_out ? "timed out after " + format_double(timeout) + " s"
-                                      : "failed (exit " + std::to_string(r.exit_code) + ")";
-        if (!r.err.empty()) why += ": " + last_line(r.err);
-        throw InputError(Diagnostic{python.path, 0, 0, "", "the replayer " + why});
-      }
-      // Disturbed: other processes used CPU, or the machine's speed changed during the run
-      // (the replayer measures its loop rate before and after).
-      // Also if a kind of work ran much longer or shorter than planned (CPU time against the
-      // nominal durations): the steps were not the ones simulated.
-      double drift = 1, worst_work = 1;
-      try {
-        const YAML::Node measured = YAML::Load(r.out)["measured"];
-        if (measured["speed_drift"] && measured["speed_drift"].IsScalar() &&
-            measured["speed_drift_matters"].as<bool>(true)) {
-          drift = measured["speed_drift"].as<double>();
-        }
-        for (auto it = measured["work_accuracy"].begin(); it != measured["work_accuracy"].end();
-             ++it) {
-          const double a = it->second.as<double>();
-          if (std::fabs(a - 1) > std::fabs(worst_work - 1)) worst_work = a;
-        }
-      } catch (const YAML::Exception&) {
-      }
-      const bool disturbed = r.other_load > settings.disturbed_above ||
-                             std::fabs(drift - 1) > settings.max_speed_drift ||
-                             std::fabs(worst_work - 1) > settings.max_work_error;
-      log << "  " << scenario.name << " on " << python.version << ": run " << rep + 1 << "/"
-          << settings.repeat << ", " << format_double(std::round(r.wall_s * 100) / 100)
-          << " s, other load " << format_double(std::round(r.other_load * 100) / 100)
-          << " CPUs, speed drift " << format_double(std::round((drift - 1) * 1000) / 10) << "%"
-          << ", work " << format_double(std::round((worst_work - 1) * 1000) / 10) << "%"
-          << (quiet > settings.quiet_threshold ? " (machine never went quiet)" : "")
-          << (disturbed ? (attempt < settings.max_reruns ? ": disturbed, run again"
-                                                          : ": disturbed, kept")
-                        : "")
-          << "\n";
-      if (disturbed && attempt < settings.max_reruns) {
-        ++m.reruns;
-        continue;
-      }
-      if (disturbed) ++m.still_disturbed;
-      YAML::Node tree;
-      try {
-        tree = YAML::Load(r.out);
-      } catch (const YAML::Exception& e) {
-        throw InputError(Diagnostic{python.path, 0, 0, "",
-                                    "the replayer printed no valid result: " + e.msg});
-      }
-      if (!tree.IsMap()) {
-        throw InputError(Diagnostic{python.path, 0, 0, "", "the replayer printed no result"});
-      }
-      results.push_back(tree);
-      m.other_loads.push_back(r.other_load);
-      break;
+  std::ofstream f(dir_.path() / "plan.json", std::ios::binary);
+  f << plan_json(scenario, seed, calibration);
+}
+
+void RealRuns::run_next() {
+  const int rep = int(results_.size());
+  for (int attempt = 0;; ++attempt) {
+    const double quiet = wait_for_quiet(settings_.quiet_threshold, settings_.quiet_wait_s);
+    const RunOutput r =
+        run_python(python_.path, {dir_.script("replay.py"), "plan.json"}, dir_.path(), timeout_s_);
+    if (r.exit_code != 0 || r.timed_out) {
+      std::string why = r.timed_out ? "timed out after " + format_double(timeout_s_) + " s"
+                                    : "failed (exit " + std::to_string(r.exit_code) + ")";
+      if (!r.err.empty()) why += ": " + last_line(r.err);
+      throw InputError(Diagnostic{python_.path, 0, 0, "", "the replayer " + why});
     }
+    // Disturbed: other processes used CPU, or the machine's speed changed during the run
+    // (the replayer measures its loop rate before and after).
+    // Also if a kind of work ran much longer or shorter than planned (CPU time against the
+    // nominal durations): the steps were not the ones simulated.
+    double drift = 1, worst_work = 1;
+    try {
+      const YAML::Node measured = YAML::Load(r.out)["measured"];
+      if (measured["speed_drift"] && measured["speed_drift"].IsScalar() &&
+          measured["speed_drift_matters"].as<bool>(true)) {
+        drift = measured["speed_drift"].as<double>();
+      }
+      for (auto it = measured["work_accuracy"].begin(); it != measured["work_accuracy"].end();
+           ++it) {
+        const double a = it->second.as<double>();
+        if (std::fabs(a - 1) > std::fabs(worst_work - 1)) worst_work = a;
+      }
+    } catch (const YAML::Exception&) {
+    }
+    const bool disturbed = r.other_load > settings_.disturbed_above ||
+                           std::fabs(drift - 1) > settings_.max_speed_drift ||
+                           std::fabs(worst_work - 1) > settings_.max_work_error;
+    log_ << "  " << name_ << " on " << python_.version << ": run " << rep + 1 << "/"
+         << settings_.repeat << ", " << format_double(std::round(r.wall_s * 100) / 100)
+         << " s, other load " << format_double(std::round(r.other_load * 100) / 100)
+         << " CPUs, speed drift " << format_double(std::round((drift - 1) * 1000) / 10) << "%"
+         << ", work " << format_double(std::round((worst_work - 1) * 1000) / 10) << "%"
+         << (quiet > settings_.quiet_threshold ? " (machine never went quiet)" : "")
+         << (disturbed
+                 ? (attempt < settings_.max_reruns ? ": disturbed, run again" : ": disturbed, kept")
+                 : "")
+         << "\n";
+    if (disturbed && attempt < settings_.max_reruns) {
+      ++reruns_;
+      continue;
+    }
+    if (disturbed) ++still_disturbed_;
+    YAML::Node tree;
+    try {
+      tree = YAML::Load(r.out);
+    } catch (const YAML::Exception& e) {
+      throw InputError(
+          Diagnostic{python_.path, 0, 0, "", "the replayer printed no valid result: " + e.msg});
+    }
+    if (!tree.IsMap()) {
+      throw InputError(Diagnostic{python_.path, 0, 0, "", "the replayer printed no result"});
+    }
+    results_.push_back(tree);
+    other_loads_.push_back(r.other_load);
+    return;
   }
-  m.repetitions = int(results.size());
-  Spread spread = spread_of(results);
+}
+
+Measurement RealRuns::result() const {
+  Measurement m;
+  m.reruns = reruns_;
+  m.still_disturbed = still_disturbed_;
+  m.other_loads = other_loads_;
+  m.repetitions = int(results_.size());
+  if (results_.empty()) return m;
+  Spread spread = spread_of(results_);
   m.median = spread.median;
   m.min = spread.min;
   m.max = spread.max;
   m.min.remove("measured");
   m.max.remove("measured");
   return m;
+}
+
+Measurement measure(const models::Scenario& scenario, std::uint64_t seed, const PythonInfo& python,
+                    const MeasureSettings& settings, std::ostream& log) {
+  RealRuns runs(scenario, seed, python, settings, log);
+  while (!runs.done()) runs.run_next();
+  return runs.result();
 }
 
 double relative_spread(double median, double min, double max) {

@@ -19,9 +19,9 @@ namespace gilsim::app {
 
 struct MeasureSettings {
   int repeat = 3;
-  int max_reruns = 4;            ///< per repetition, when it was disturbed
+  int max_reruns = 4;             ///< per repetition, when it was disturbed
   double quiet_threshold = 0.25;  ///< other processes' CPUs below which the machine is quiet
-  double quiet_wait_s = 60;      ///< how long to wait for quiet before going ahead anyway
+  double quiet_wait_s = 60;       ///< how long to wait for quiet before going ahead anyway
   double disturbed_above = 0.15;  ///< other load (CPUs) during a run that makes it disturbed
   double max_speed_drift = 0.2;   ///< change of the machine's speed over a run that does too
   double max_work_error = 0.15;   ///< replayed work's CPU time off its nominal duration: too
@@ -41,8 +41,42 @@ struct Measurement {
   bool get(const YAML::Node& tree, const std::string& path, double& value) const;
 };
 
-/// Measures `scenario` (its interpreter version must be the interpreter's). Progress goes to
-/// `log`. Throws InputError when the interpreter fails to run the plan.
+/// A scenario's real runs, taken one repetition at a time. `measure` takes them in a row;
+/// `validate` takes one repetition of every scenario in turn, round after round, so that a
+/// change of the machine during a batch (its neighbours, the hour) spreads over every
+/// scenario's runs instead of deciding one scenario's (the interleaving that careful
+/// benchmarking uses against drift).
+class RealRuns {
+ public:
+  /// Writes the plan and calibrates the replayer's work kernels (unless the settings carry a
+  /// calibration). Throws InputError when the interpreter cannot run the replayer.
+  RealRuns(const models::Scenario& scenario, std::uint64_t seed, const PythonInfo& python,
+           const MeasureSettings& settings, std::ostream& log);
+  RealRuns(const RealRuns&) = delete;
+  RealRuns& operator=(const RealRuns&) = delete;
+
+  bool done() const { return int(results_.size()) >= settings_.repeat; }
+  /// Runs the next repetition, again while other load disturbs it (up to max_reruns times).
+  /// Progress goes to the log. Throws InputError when the interpreter fails to run the plan.
+  void run_next();
+  /// The repetitions taken so far, as median, minimum and maximum.
+  Measurement result() const;
+
+ private:
+  std::string name_;
+  PythonInfo python_;
+  MeasureSettings settings_;
+  std::ostream& log_;
+  double timeout_s_ = 0;
+  HarnessDir dir_;
+  std::vector<YAML::Node> results_;
+  int reruns_ = 0;
+  int still_disturbed_ = 0;
+  std::vector<double> other_loads_;  // per kept repetition
+};
+
+/// Measures `scenario` (its interpreter version must be the interpreter's): its repetitions in
+/// a row. Progress goes to `log`. Throws InputError when the interpreter fails to run the plan.
 Measurement measure(const models::Scenario& scenario, std::uint64_t seed, const PythonInfo& python,
                     const MeasureSettings& settings, std::ostream& log);
 

@@ -7,6 +7,7 @@
 #include <ctime>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <ostream>
 
 #include "app/commands.hpp"
@@ -44,7 +45,9 @@ std::string pct(double v) {
   return buf;
 }
 
-std::string error_text(const Row& r) { return r.relative ? pct(r.error) : fmt(r.error); }
+std::string error_text(const Row& r) {
+  return r.relative ? pct(r.error) : fmt(r.error);
+}
 std::string tolerance_text(const Row& r) {
   return r.relative ? fmt(100 * r.tolerance) + "%" : fmt(r.tolerance);
 }
@@ -76,7 +79,8 @@ int cmd_validate(const ValidateOptions& o, std::ostream& out, std::ostream& err)
     for (const auto& e : std::filesystem::directory_iterator(o.dir, ec)) {
       if (e.path().extension() == ".yaml") files.push_back(e.path().string());
     }
-    if (ec) throw InputError(Diagnostic{o.dir, 0, 0, "", "cannot read the directory: " + ec.message()});
+    if (ec)
+      throw InputError(Diagnostic{o.dir, 0, 0, "", "cannot read the directory: " + ec.message()});
     std::sort(files.begin(), files.end());
     if (files.empty()) throw InputError(Diagnostic{o.dir, 0, 0, "", "holds no .yaml scenarios"});
     // Every scenario is checked before anything is measured.
@@ -102,7 +106,18 @@ int cmd_validate(const ValidateOptions& o, std::ostream& out, std::ostream& err)
       throw InputError(Diagnostic{o.pythons.front(), 0, 0, "", "no usable interpreter given"});
     }
 
-    std::vector<Row> rows;
+    // Every (scenario, interpreter) pair: its simulated replicas, and its real runs (taken
+    // below) or the runs stored for it.
+    struct Job {
+      std::string scenario;
+      std::string version;
+      std::string work;
+      Spread simulated;
+      const std::vector<MetricCheck>* checks = nullptr;
+      const StoredRuns* stored_runs = nullptr;
+      std::unique_ptr<RealRuns> runs;
+    };
+    std::vector<Job> jobs;
     std::vector<std::string> stale;  // stored runs of other work than the scenario's now
     bool unchecked = false;          // stored runs with no record of their work
     for (std::size_t i = 0; i < files.size(); ++i) {
@@ -130,14 +145,21 @@ int cmd_validate(const ValidateOptions& o, std::ostream& out, std::ostream& err)
         lo.sets = version_sets(ls.scenario, py);
         const models::Scenario s = load_scenario_file(files[i], lo).scenario;
         const std::uint64_t seed = o.seed.value_or(s.seed);
-        const std::string work = plan_fingerprint(s, seed);
-        const StoredRuns* stored_runs = stored_side ? &stored.at(s.name).at(py.version) : nullptr;
-        if (stored_runs != nullptr && stored_runs->work.empty()) unchecked = true;
-        if (stored_runs != nullptr && !stored_runs->work.empty() && stored_runs->work != work) {
-          stale.push_back(s.name + " (" + py.version + ")");
-          err << "gilsim: " << files[i] << ": the runs stored for " << py.version
-              << " ran other work than the scenario describes now (it changed since); skipped\n";
-          continue;
+        Job job;
+        job.scenario = s.name;
+        job.version = py.version;
+        job.work = plan_fingerprint(s, seed);
+        job.checks = &ls.validation->metrics;
+        if (stored_side) {
+          job.stored_runs = &stored.at(s.name).at(py.version);
+          if (job.stored_runs->work.empty()) unchecked = true;
+          if (!job.stored_runs->work.empty() && job.stored_runs->work != job.work) {
+            stale.push_back(s.name + " (" + py.version + ")");
+            err << "gilsim: " << files[i] << ": the runs stored for " << py.version
+                << " ran other work than the scenario describes now (it changed since); "
+                   "skipped\n";
+            continue;
+          }
         }
         // Simulated runs with the same work and the environment's randomness drawn afresh for
         // each (replicas), compared median to median with the real runs.
@@ -146,42 +168,55 @@ int cmd_validate(const ValidateOptions& o, std::ostream& out, std::ostream& err)
           replicas.push_back(
               YAML::Load(result_json(s, models::simulate(s, seed, nullptr, std::uint64_t(k)))));
         }
-        const Spread simulated = spread_of(replicas);
-        Measurement m;
-        const std::map<std::string, StoredMetric>* stored_metrics =
-            stored_runs != nullptr ? &stored_runs->metrics : nullptr;
+        job.simulated = spread_of(replicas);
         if (!stored_side) {
           MeasureSettings settings;
           settings.repeat = o.repeat > 0 ? o.repeat : ls.validation->repeat;
-          m = measure(s, seed, py, settings, err);
+          job.runs = std::make_unique<RealRuns>(s, seed, py, settings, err);
         }
-        for (const MetricCheck& check : ls.validation->metrics) {
-          Row r;
-          r.scenario = s.name;
-          r.version = py.version;
-          r.metric = check.metric;
-          r.work = work;
-          r.relative = check.relative;
-          r.tolerance = check.tolerance;
-          get(simulated.median, check.metric, r.simulated);
-          get(simulated.min, check.metric, r.sim_lo);
-          get(simulated.max, check.metric, r.sim_hi);
-          if (stored_metrics != nullptr) {
-            const auto it = stored_metrics->find(check.metric);
-            if (it == stored_metrics->end()) continue;  // not measured then
-            r.median = it->second.median;
-            r.lo = it->second.min;
-            r.hi = it->second.max;
-          } else {
-            get(m.median, check.metric, r.median);
-            get(m.min, check.metric, r.lo);
-            get(m.max, check.metric, r.hi);
-          }
-          const double diff = r.simulated - r.median;
-          r.error = check.relative ? (r.median != 0 ? diff / std::fabs(r.median) : 0) : diff;
-          r.ok = std::fabs(r.error) <= check.tolerance;
-          rows.push_back(r);
+        jobs.push_back(std::move(job));
+      }
+    }
+    // The real runs, interleaved: one repetition of every scenario, then the next round.
+    for (bool more = true; more;) {
+      more = false;
+      for (Job& job : jobs) {
+        if (job.runs == nullptr || job.runs->done()) continue;
+        job.runs->run_next();
+        more = true;
+      }
+    }
+
+    std::vector<Row> rows;
+    for (const Job& job : jobs) {
+      Measurement m;
+      if (job.runs != nullptr) m = job.runs->result();
+      for (const MetricCheck& check : *job.checks) {
+        Row r;
+        r.scenario = job.scenario;
+        r.version = job.version;
+        r.metric = check.metric;
+        r.work = job.work;
+        r.relative = check.relative;
+        r.tolerance = check.tolerance;
+        get(job.simulated.median, check.metric, r.simulated);
+        get(job.simulated.min, check.metric, r.sim_lo);
+        get(job.simulated.max, check.metric, r.sim_hi);
+        if (job.stored_runs != nullptr) {
+          const auto it = job.stored_runs->metrics.find(check.metric);
+          if (it == job.stored_runs->metrics.end()) continue;  // not measured then
+          r.median = it->second.median;
+          r.lo = it->second.min;
+          r.hi = it->second.max;
+        } else {
+          get(m.median, check.metric, r.median);
+          get(m.min, check.metric, r.lo);
+          get(m.max, check.metric, r.hi);
         }
+        const double diff = r.simulated - r.median;
+        r.error = check.relative ? (r.median != 0 ? diff / std::fabs(r.median) : 0) : diff;
+        r.ok = std::fabs(r.error) <= check.tolerance;
+        rows.push_back(r);
       }
     }
 
@@ -190,9 +225,10 @@ int cmd_validate(const ValidateOptions& o, std::ostream& out, std::ostream& err)
     out << "scenario                  python  metric                                    "
            "simulated median [min-max]      measured median [min-max]        error   tolerance\n";
     std::string csv = std::string(kStoredHeader) + "\n";
-    std::string md = "| scenario | python | metric | simulated median [min-max] | "
-                     "measured median [min-max] | error | tolerance | |\n"
-                     "|---|---|---|---|---|---|---|---|\n";
+    std::string md =
+        "| scenario | python | metric | simulated median [min-max] | "
+        "measured median [min-max] | error | tolerance | |\n"
+        "|---|---|---|---|---|---|---|---|\n";
     std::map<std::string, std::vector<double>> errors;  // per version, relative ones
     std::map<std::string, int> failures;
     std::map<std::string, std::string> unrepeatable;  // per version: real spread > tolerance
@@ -207,12 +243,12 @@ int cmd_validate(const ValidateOptions& o, std::ostream& out, std::ostream& err)
       out << line;
       csv += r.scenario + "," + r.version + "," + r.metric + "," + format_double(r.simulated) +
              "," + format_double(r.sim_lo) + "," + format_double(r.sim_hi) + "," +
-             format_double(r.median) + "," + format_double(r.lo) + "," +
-             format_double(r.hi) + "," + format_double(r.error) + "," +
-             format_double(r.tolerance) + "," + (r.relative ? "true" : "false") + "," +
-             (r.ok ? "true" : "false") + "," + r.work + "\n";
-      md += "| " + r.scenario + " | " + r.version + " | `" + r.metric + "` | " + simulated +
-            " | " + measured + " | " + error_text(r) + " | " + tolerance_text(r) + " | " +
+             format_double(r.median) + "," + format_double(r.lo) + "," + format_double(r.hi) + "," +
+             format_double(r.error) + "," + format_double(r.tolerance) + "," +
+             (r.relative ? "true" : "false") + "," + (r.ok ? "true" : "false") + "," + r.work +
+             "\n";
+      md += "| " + r.scenario + " | " + r.version + " | `" + r.metric + "` | " + simulated + " | " +
+            measured + " | " + error_text(r) + " | " + tolerance_text(r) + " | " +
             (r.ok ? "ok" : "**outside**") + " |\n";
       if (r.relative) errors[r.version].push_back(std::fabs(r.error));
       if (!r.ok) ++failures[r.version];

@@ -5,11 +5,13 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include "cli.hpp"
 
@@ -121,4 +123,38 @@ TEST_CASE("interrupting a measurement leaves no process and no file behind", "[h
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   CHECK_FALSE(process_alive_with(dir));
   CHECK_FALSE(fs::exists(fs::temp_directory_path() / dir));
+}
+
+TEST_CASE("validate takes one real run of every scenario in turn, round after round", "[harness]") {
+  const auto dir = temp_dir("interleave");
+  for (const char* name : {"first", "second"}) {
+    std::ofstream(dir / (std::string(name) + ".yaml")) << "name: " << name << "\n"
+                                                       << "interpreter: {version: \"3.11\"}\n"
+                                                          "threads:\n"
+                                                          "  - name: workers\n"
+                                                          "    count: 2\n"
+                                                          "    program:\n"
+                                                          "      - cpu: 20ms\n"
+                                                          "validation:\n"
+                                                          "  versions: [\"3.11\"]\n"
+                                                          "  metrics:\n"
+                                                          "    makespan_s: 300%\n";
+  }
+  const CliResult r =
+      run_cli("validate '" + dir.string() + "' --python /usr/bin/python3 --repeat 2");
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  // Each scenario's second run comes after the other's first: a change of the machine
+  // during the batch falls on both scenarios' runs, not on one scenario's alone.
+  std::vector<std::size_t> at;
+  for (const char* line : {"first on 3.11: run 1/2", "second on 3.11: run 1/2",
+                           "first on 3.11: run 2/2", "second on 3.11: run 2/2"}) {
+    at.push_back(r.err.find(line));
+    INFO(line);
+    REQUIRE(at.back() != std::string::npos);
+  }
+  CHECK(std::is_sorted(at.begin(), at.end()));
+  CHECK(r.out.find("first") != std::string::npos);
+  CHECK(r.out.find("second") != std::string::npos);
+  fs::remove_all(dir);
 }
