@@ -55,7 +55,9 @@ class RealRuns {
   RealRuns(const RealRuns&) = delete;
   RealRuns& operator=(const RealRuns&) = delete;
 
-  bool done() const { return int(results_.size()) >= settings_.repeat; }
+  bool done() const { return remaining() <= 0; }
+  /// Repetitions still to take.
+  int remaining() const { return settings_.repeat - int(results_.size()); }
   /// Runs the next repetition, again while other load disturbs it (up to max_reruns times).
   /// Progress goes to the log. Throws InputError when the interpreter fails to run the plan.
   void run_next();

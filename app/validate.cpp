@@ -178,12 +178,18 @@ int cmd_validate(const ValidateOptions& o, std::ostream& out, std::ostream& err)
       }
     }
     // The real runs, interleaved: one repetition of every scenario, then the next round.
-    for (bool more = true; more;) {
-      more = false;
+    int rounds = 0, left = 0;
+    for (const Job& job : jobs) {
+      if (job.runs == nullptr) continue;
+      rounds = std::max(rounds, job.runs->remaining());
+      left += job.runs->remaining();
+    }
+    for (int round = 1; round <= rounds; ++round) {
+      err << "gilsim: round " << round << " of " << rounds << ", " << left << " real runs to go\n";
       for (Job& job : jobs) {
         if (job.runs == nullptr || job.runs->done()) continue;
         job.runs->run_next();
-        more = true;
+        --left;
       }
     }
 

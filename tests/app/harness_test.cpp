@@ -154,6 +154,11 @@ TEST_CASE("validate takes one real run of every scenario in turn, round after ro
     REQUIRE(at.back() != std::string::npos);
   }
   CHECK(std::is_sorted(at.begin(), at.end()));
+  // Each round says how far the batch has come.
+  const std::size_t round2 = r.err.find("round 2 of 2, 2 real runs to go");
+  CHECK(r.err.find("round 1 of 2, 4 real runs to go") < at[0]);
+  CHECK(round2 > at[1]);
+  CHECK(round2 < at[2]);
   CHECK(r.out.find("first") != std::string::npos);
   CHECK(r.out.find("second") != std::string::npos);
   fs::remove_all(dir);
