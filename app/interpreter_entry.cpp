@@ -42,7 +42,8 @@ constexpr double kTicksPerSpin = 3;
 
 TickCosts tick_costs(const YAML::Node& m) {
   TickCosts c;
-  c.tick = 1 / (kTicksPerSpin * num(m["kernels"]["spin_per_s"], 1e7));
+  // Kept to the picosecond, as the profile entry writes it, so that the fit uses that value.
+  c.tick = std::round(1e12 / (kTicksPerSpin * num(m["kernels"]["spin_per_s"], 1e7))) / 1e12;
   c.wake = num(m["release_s"]["wake_cost"], 5e-6);
   const YAML::Node empty = m["release_s"]["empty_wake_cost"];
   if (empty && empty.IsScalar() && empty.Scalar() != "null") c.empty_wake = num(empty, 1e-6);
@@ -92,7 +93,7 @@ std::optional<ContentionFit> fit_contention(const YAML::Node& m, models::Scenari
   if (!gil || gil->kind != models::GilKind::Tick || measured.empty()) return {};
   const TickCosts c = tick_costs(m);
   host.gil = *gil;
-  host.gil.tick_cost = std::round(c.tick * 1e12) / 1e3;  // as the entry writes it
+  host.gil.tick_cost = c.tick * 1e9;
   host.gil.release_syscall = uniform_around(c.wake);
   if (c.empty_wake >= 0) host.gil.empty_wake_syscall = uniform_around(c.empty_wake);
   return fit_contended_release(host, measured);
