@@ -15,7 +15,7 @@ const std::vector<std::string> kOsKeys = {
     "timeslice",          "wakeup_latency",   "context_switch",      "wakeup_preemption",
     "wakeup_granularity", "sleeper_credit",   "timer_slack",         "wake_affine",
     "balance_delay",      "timer_coalescing", "idle_wakeup_latency", "idle_timer_delay",
-    "run_queues",         "migration_cost"};
+    "run_queues",         "migration_cost",   "delayed_dequeue"};
 const std::vector<std::string> kCommonGilKeys = {"version", "waiter_choice"};
 const std::vector<std::string> kSwitchKeys = {
     "switch_interval", "check_gap",  "force_switching", "requester_wins", "requester_persistence",
@@ -122,6 +122,9 @@ void read_os(FieldReader& r, const YAML::Node& node, models::OsSpec& os) {
                 "expected global or per_cpu, found \"" + *v + "\"");
       }
     }
+  }
+  if (node["delayed_dequeue"]) {
+    if (auto v = r.boolean(node["delayed_dequeue"], "os.delayed_dequeue")) os.delayed_dequeue = *v;
   }
   if (node["wake_affine"]) {
     if (auto v = r.number(node["wake_affine"], "os.wake_affine", 0, 1)) os.wake_affine = *v;

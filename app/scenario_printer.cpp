@@ -87,6 +87,7 @@ std::string resolved_yaml(const models::Scenario& s) {
   out += "  balance_delay: " + dur(double(s.os.balance_delay)) + "\n";
   out += "  run_queues: " + std::string(s.os.per_cpu_queues ? "per_cpu" : "global") + "\n";
   out += "  migration_cost: " + dur(double(s.os.migration_cost)) + "\n";
+  out += "  delayed_dequeue: " + b(s.os.delayed_dequeue) + "\n";
   out += "  timer_coalescing: " + b(s.os.timer_coalescing) + "\n";
   out += "  idle_wakeup_latency:";
   if (s.os.idle_wakeup_latency.empty()) out += " []";

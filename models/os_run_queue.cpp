@@ -28,11 +28,50 @@ void OsScheduler::update_min_vruntime() {
 
 ThreadId OsScheduler::pop_queue(CpuId cpu) {
   RunQueue& q = queue_of(cpu);
-  std::pop_heap(q.begin(), q.end(), std::greater<>());
-  const ThreadId t = q.back().second;
-  q.pop_back();
-  --queued_;
-  return t;
+  while (!q.empty()) {
+    std::pop_heap(q.begin(), q.end(), std::greater<>());
+    const ThreadId t = q.back().second;
+    q.pop_back();
+    if (tasks_[t].delayed) {
+      tasks_[t].delayed = false;  // picked: dequeued at last, still blocked
+      continue;
+    }
+    --queued_;
+    return t;
+  }
+  return kNoThread;
+}
+
+void OsScheduler::drop_delayed_front(CpuId cpu, sim::Time running) {
+  RunQueue& q = queue_of(cpu);
+  while (!q.empty() && tasks_[q.front().second].delayed && q.front().first < running) {
+    tasks_[q.front().second].delayed = false;
+    std::pop_heap(q.begin(), q.end(), std::greater<>());
+    q.pop_back();
+  }
+}
+
+bool OsScheduler::delays_dequeue(ThreadId t, CpuId cpu) const {
+  if (!spec_.delayed_dequeue || !spec_.per_cpu_queues) return false;
+  const RunQueue& q = queue_of(cpu);
+  bool runnable = false;
+  sim::Time sum = tasks_[t].vruntime;
+  for (const auto& [v, u] : q) {
+    runnable = runnable || !tasks_[u].delayed;
+    sum += v;
+  }
+  // Not eligible: past the average virtual runtime of its CPU's threads (EEVDF's 0-lag point).
+  return runnable && tasks_[t].vruntime * std::int64_t(q.size() + 1) > sum;
+}
+
+void OsScheduler::undelay(ThreadId t) {
+  Task& k = tasks_[t];
+  RunQueue& q = queue_of(k.last_cpu);
+  const auto at = std::find_if(q.begin(), q.end(), [t](const auto& e) { return e.second == t; });
+  if (at == q.end()) throw std::logic_error("a delayed thread missing from its queue");
+  q.erase(at);
+  std::make_heap(q.begin(), q.end(), std::greater<>());
+  k.delayed = false;
 }
 
 ThreadId OsScheduler::pull_queued(bool hot_too) {
@@ -43,6 +82,7 @@ ThreadId OsScheduler::pull_queued(bool hot_too) {
     const RunQueue& q = queues_[c];
     for (std::size_t i = 0; i < q.size(); ++i) {
       const Task& k = tasks_[q[i].second];
+      if (k.delayed) continue;
       if (!hot_too && now - k.off_cpu_at < spec_.migration_cost) continue;
       if (from == queues_.size() || q[i] < queues_[from][at]) {
         from = c;
@@ -85,8 +125,8 @@ CpuId OsScheduler::pick_victim(sim::Time wakee_vruntime) const {
 
 void OsScheduler::release_cpu(CpuId cpu) {
   cpus_[cpu].thread = kNoThread;
-  if (!queue_of(cpu).empty()) {
-    dispatch(pop_queue(cpu), cpu);
+  if (const ThreadId next = pop_queue(cpu); next != kNoThread) {
+    dispatch(next, cpu);
     return;
   }
   if (spec_.per_cpu_queues && queued_ > 0) {
@@ -224,6 +264,8 @@ void OsScheduler::slice_expired(CpuId cpu) {
   if (queue_of(cpu).empty() || slot.thread == kNoThread) return;
   Task& k = tasks_[slot.thread];
   if (k.state != State::Running) return;
+  drop_delayed_front(cpu, vruntime_now(k));
+  if (queue_of(cpu).empty()) return;
   if (sim_.now() < k.on_cpu_since + spec_.timeslice) {
     arm_slice(cpu);
     return;
@@ -235,7 +277,7 @@ void OsScheduler::slice_expired(CpuId cpu) {
     return;
   }
   preempt(cpu);
-  dispatch(pop_queue(cpu), cpu);
+  dispatch(pop_queue(cpu), cpu);  // the queue's front is runnable: it leads the preempted thread
 }
 
 }  // namespace gilsim::models

@@ -69,6 +69,13 @@ void OsScheduler::wake(ThreadId t, ThreadId waker) {
   }
   account(k, k.wait_cat);
   if (observer_ != nullptr) observer_->on_woken(sim_.now(), t);
+  if (k.delayed) {
+    // Still in its CPU's queue, which is busy: back there as it was (Linux's ttwu_runnable),
+    // preempting or queueing.
+    undelay(t);
+    wake_affine(t, k.last_cpu, waker);
+    return;
+  }
   update_min_vruntime();
   k.vruntime = std::max(k.vruntime, min_vruntime_ - spec_.sleeper_credit);
   const CpuId cpu = pick_idle_cpu(k.last_cpu);
@@ -273,6 +280,12 @@ void OsScheduler::block(ThreadId t, TimeCat cat) {
   k.off_cpu_at = sim_.now();
   const CpuId cpu = k.cpu;
   k.cpu = kNoCpu;
+  if (delays_dequeue(t, cpu)) {
+    k.delayed = true;
+    RunQueue& q = queue_of(cpu);
+    q.emplace_back(k.vruntime, t);
+    std::push_heap(q.begin(), q.end(), std::greater<>());
+  }
   release_cpu(cpu);
 }
 

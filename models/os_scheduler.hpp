@@ -30,6 +30,11 @@
 //   preempted there. A CPU that falls idle with an empty queue pulls the fairest thread
 //   queued elsewhere that is not cache-hot (off its CPU less than `migration_cost`, Linux's
 //   task_hot), else `balance_delay` later the fairest of any (kernel/sched/fair.c).
+// - Delayed dequeue (`delayed_dequeue`, per CPU; EEVDF, Linux 6.12 and later): a thread that
+//   blocks past the average virtual runtime of its CPU's threads while another is queued
+//   there stays in that queue, blocked, until the CPU would pick it (it then leaves for good,
+//   without preempting anyone) or it is woken: it is then back in that queue, preempting or
+//   queueing there, with no search for an idle CPU (ttwu_runnable).
 // - Every time a thread is put on a CPU it first spends `context_switch` there (kernel time).
 //   On an idle CPU the switch ends the wake-up: the CPU counts as busy for it, but (a
 //   simplification that saves an event per wake-up) a hyperthread sibling is re-rated only
@@ -84,6 +89,11 @@ struct OsSpec {
   /// Per CPU: how long after leaving its CPU a queued thread counts as cache-hot, not pulled
   /// by a CPU falling idle (Linux's sched_migration_cost).
   sim::Time migration_cost = 500 * sim::kMicrosecond;
+  /// Per CPU: a thread that blocks while it has used more than its CPU's average virtual
+  /// runtime and another thread waits there stays on that queue until the CPU would pick it or
+  /// it is woken, which puts it back there without looking for an idle CPU (EEVDF's delayed
+  /// dequeue, Linux 6.12 and later).
+  bool delayed_dequeue = false;
 };
 
 /// Per-thread time split, in nanoseconds, indexed by TimeCat.
@@ -153,6 +163,7 @@ class OsScheduler : private Machine::Listener, private HrTimers::CpuState {
     TimeCat wait_cat = TimeCat::CpuWait;  // category while Waking or Queued
     TimeCat burst_cat = TimeCat::Cpu;
     bool has_burst = false;       // a burst is running or suspended
+    bool delayed = false;         // blocked, but still in its CPU's queue (delayed_dequeue)
     bool switching = false;       // the context switch is in progress
     std::int64_t burst_left = 0;  // suspended burst work
     sim::Time since = 0;
@@ -191,7 +202,19 @@ class OsScheduler : private Machine::Listener, private HrTimers::CpuState {
   using RunQueue = std::vector<std::pair<sim::Time, ThreadId>>;  // min-heap: vruntime, id
   /// The run queue CPU `cpu` takes from: its own per CPU, else the shared one.
   RunQueue& queue_of(CpuId cpu) { return queues_[spec_.per_cpu_queues ? std::size_t(cpu) : 0]; }
+  const RunQueue& queue_of(CpuId cpu) const {
+    return queues_[spec_.per_cpu_queues ? std::size_t(cpu) : 0];
+  }
+  /// Takes the fairest runnable thread out of the queue CPU `cpu` takes from, dropping the
+  /// delayed threads picked on the way (they are blocked); kNoThread if none is left.
   ThreadId pop_queue(CpuId cpu);
+  /// Drops the delayed threads at the front of `cpu`'s queue that the CPU would pick before
+  /// the thread running there (vruntime `running`).
+  void drop_delayed_front(CpuId cpu, sim::Time running);
+  /// delayed_dequeue: whether thread t, blocking on `cpu`, stays in that CPU's queue.
+  bool delays_dequeue(ThreadId t, CpuId cpu) const;
+  /// A delayed thread woken: out of its CPU's queue, to be placed there again.
+  void undelay(ThreadId t);
   /// Per CPU: takes the fairest queued thread (only one that is not cache-hot unless
   /// `hot_too`) out of its CPU's queue; kNoThread if there is none.
   ThreadId pull_queued(bool hot_too);

@@ -143,3 +143,62 @@ TEST_CASE(
   CHECK(hog2_finish(500 * kMicrosecond) == 6600 * kMicrosecond + left);
   CHECK(hog2_finish(100 * kMicrosecond) == 6300 * kMicrosecond + left);
 }
+
+namespace {
+/// Per-CPU run queues, no sleeper credit, no preemption below 10 ms of lead, balance delay
+/// 300 us. B takes CPU 0 at L for 1 ms of native work, sleeps `nap`, then works 1 ms more;
+/// `busy` takes CPU 1 from L to 1.05 ms + L; the hog arrives at 200 us with no CPU idle and
+/// queues on CPU 0 (virtual runtime 200 us - L, the least of the running threads'), where it
+/// takes over when B sleeps.
+Scenario blocks_ahead_of_its_cpu(bool delayed_dequeue, sim::Time nap) {
+  Scenario s = exact_scenario("3.11", 2, L);
+  s.os.per_cpu_queues = true;
+  s.os.delayed_dequeue = delayed_dequeue;
+  s.os.sleeper_credit = 0;
+  s.os.wakeup_granularity = 10 * kMillisecond;
+  s.os.balance_delay = 300 * kMicrosecond;
+  s.groups.push_back(group("b", 1,
+                           {step(StepKind::Native, 1 * kMillisecond), step(StepKind::Sleep, nap),
+                            step(StepKind::Native, 1 * kMillisecond)}));
+  s.groups.push_back(group("busy", 1, {step(StepKind::Native, 1050 * kMicrosecond)}));
+  s.groups.push_back(
+      group("hog", 1, {step(StepKind::Native, 100 * kMillisecond)}, 200 * kMicrosecond));
+  return s;
+}
+
+/// B's finish time, and how many times a thread was preempted.
+std::pair<sim::Time, std::uint64_t> b_finish(bool delayed_dequeue, sim::Time nap) {
+  sim::Simulator sim(1);
+  World world(sim, blocks_ahead_of_its_cpu(delayed_dequeue, nap));
+  const RunResult r = world.run();
+  return {world.thread(0).finish_time(), r.preemptions};
+}
+}  // namespace
+
+TEST_CASE(
+    "with delayed dequeue a thread that blocks ahead of its CPU's average is woken back onto "
+    "that CPU, not onto the idle one",
+    "[models][os][placement]") {
+  // B blocks at 1 ms + L with 1 ms of virtual runtime against the hog's 200 us - L: past
+  // their average, so it stays in CPU 0's queue. Woken at 1.1 ms + L, it goes back there
+  // behind the hog although CPU 1 idles since 1.05 ms + L, and CPU 1 pulls it one balance delay
+  // later: done at 2.4 ms + L. Dequeued at once, it would take idle CPU 1 after the wake-up
+  // latency: done at 2.1 ms + 2L.
+  const sim::Time nap = 100 * kMicrosecond;
+  CHECK(b_finish(true, nap).first == 2400 * kMicrosecond + L);
+  CHECK(b_finish(false, nap).first == 2100 * kMicrosecond + 2 * L);
+}
+
+TEST_CASE("a delayed thread that its CPU picks first is dequeued and wakes like any other",
+          "[models][os][placement]") {
+  // B sleeps 5 ms. At the end of the hog's slice, 4 ms after it took CPU 0 at 1 ms + L, B's
+  // 1 ms of virtual runtime is the least on CPU 0: picked, it leaves the queue. Woken at
+  // 6 ms + L it takes idle CPU 1: done at 7 ms + 2L either way (still queued there, it would
+  // wait behind the hog for the pull, until 7.3 ms + L). Picking it does not preempt the hog.
+  const sim::Time nap = 5 * kMillisecond;
+  for (const bool delayed_dequeue : {true, false}) {
+    const auto [finish, preemptions] = b_finish(delayed_dequeue, nap);
+    CHECK(finish == 7 * kMillisecond + 2 * L);
+    CHECK(preemptions == 0);
+  }
+}
