@@ -190,7 +190,7 @@ std::string profile_yaml(const YAML::Node& m, const std::string& python_path,
     }
     // The same as os.idle_wakeup_latency rows (a lognormal fitted to p10, p50, p90, as the
     // wake-up latency is), for a user to try: not in the os section, since with the GIL model
-    // as it stands it lengthens the 3-thread convoys against real runs (docs/harness.md).
+    // as it stands it lengthens the 3-thread convoys against real runs (docs/model-notes.md).
     y += "  idle_wakeup_latency:  # os.idle_wakeup_latency rows from the above; not applied\n";
     for (const auto& r : rows) {
       const LinearFit f = fit_lognormal({0.1, 0.5, 0.9}, {r[1], r[2], r[3]});
