@@ -40,7 +40,10 @@ its return to sleep): what `condvar: glibc`'s mutex_hold, sleep_entry and drop_e
 It also reports, per thread, its runs of consecutive timed-out waits: a thread that times out
 n times in a row waited about n switch intervals for the GIL; and, when the trace has the
 scheduler's events, where the kernel put each wake-up of a GIL thread: back on the CPU it last
-ran on, or on another, and whether those CPUs were busy or idle at that moment.
+ran on, or on another, and whether those CPUs were busy or idle at that moment. The wake-ups
+that found their CPU busy and another idle are also split by how the thread had blocked there:
+beside a runnable thread (so EEVDF's delayed dequeue may have kept it in that CPU's queue) or
+with its CPU falling idle (nothing to keep it there).
 """
 from __future__ import print_function
 
@@ -56,6 +59,7 @@ WOKE_FROM_IDLE_S = 100e-6
 
 SWITCH = re.compile(r"prev_pid=(\d+) .*==> .*next_pid=(\d+)")
 WAKEUP = re.compile(r" pid=(\d+) .*target_cpu=(\d+)")
+PREV_STATE = re.compile(r"prev_state=(\S+)")
 LINE = re.compile(r"^\s*(.+?)\s+(\d+)\s+\[(\d+)\]\s+([\d.]+):\s+(\S+):\s*(.*)$")
 ARG = re.compile(r"(\w+): (0x[0-9a-f]+)")
 
@@ -113,10 +117,15 @@ def gil_words(calls):
 
 
 def placements(events, threads):
-    """Where each wake-up of the given threads landed, against where they last ran."""
+    """Where each wake-up of the given threads landed, against where they last ran; and, for
+    those that found that CPU busy and another idle, by how the thread had blocked there:
+    beside a runnable thread (the CPU switched to it: EEVDF may have kept the sleeper in that
+    CPU's queue, a delayed dequeue) or with its CPU falling idle (nothing to delay it behind)."""
     running = {}   # CPU -> pid on it (0: idle)
     last_cpu = {}  # thread -> CPU it last left
+    beside = {}    # thread -> whether its last block handed its CPU to a runnable thread
     counts = collections.Counter()
+    by_block = collections.Counter()
     for _pid, cpu, _t, event, rest in events:
         if event.endswith("sched_switch"):
             s = SWITCH.search(rest)
@@ -124,6 +133,9 @@ def placements(events, threads):
                 prev, nxt = int(s.group(1)), int(s.group(2))
                 if prev in threads:
                     last_cpu[prev] = cpu
+                    state = PREV_STATE.search(rest)
+                    if state and state.group(1) in ("S", "D"):
+                        beside[prev] = nxt != 0
                 running[cpu] = nxt
         elif event.endswith("sched_wakeup"):
             w = WAKEUP.search(rest)
@@ -142,9 +154,15 @@ def placements(events, threads):
             key = "%s_cpu_%s" % ("busy" if prev_busy else "idle",
                                  "another_idle" if others_idle else "no_other_idle")
             counts[(key, where)] += 1
+            if key == "busy_cpu_another_idle" and pid in beside:
+                by_block[("beside_runnable" if beside[pid] else "cpu_fell_idle", where)] += 1
     keys = ("busy_cpu_another_idle", "busy_cpu_no_other_idle", "idle_cpu_another_idle",
             "idle_cpu_no_other_idle")
-    return {k: {w: counts[(k, w)] for w in ("previous", "other_idle", "other_busy")} for k in keys}
+    wheres = ("previous", "other_idle", "other_busy")
+    placed = {k: {w: counts[(k, w)] for w in wheres} for k in keys}
+    placed["busy_cpu_another_idle_by_block"] = {
+        b: {w: by_block[(b, w)] for w in wheres} for b in ("beside_runnable", "cpu_fell_idle")}
+    return placed
 
 
 IDLE_BUCKETS = ((30e-6, "under_30us"), (300e-6, "30us_300us"), (2e-3, "300us_2ms"),
@@ -385,7 +403,8 @@ def report(result):
     for name, r in sorted(result["longest_timeout_runs"].items()):
         out.append("  %s: %s" % (name, " ".join(str(n) for n in r)))
     placed = result["wake_placement"]
-    if any(sum(v.values()) for v in placed.values()):
+    if any(sum(placed[k].values()) for k in ("busy_cpu_another_idle", "busy_cpu_no_other_idle",
+                                              "idle_cpu_another_idle", "idle_cpu_no_other_idle")):
         out.append("wake-ups of these threads, by the state of the CPU each last ran on:")
         out.append("  %-44s %8s %10s %10s" % ("", "there", "idle CPU", "busy CPU"))
         names = {"busy_cpu_another_idle": "its CPU busy, another idle",
@@ -397,6 +416,12 @@ def report(result):
             v = placed[key]
             out.append("  %-44s %8d %10d %10d" % (names[key], v["previous"], v["other_idle"],
                                                    v["other_busy"]))
+            if key == "busy_cpu_another_idle":
+                for block, name in (("beside_runnable", "having blocked beside a runnable one"),
+                                    ("cpu_fell_idle", "having blocked as its CPU fell idle")):
+                    b = placed["busy_cpu_another_idle_by_block"][block]
+                    out.append("    %-42s %8d %10d %10d" % (name, b["previous"], b["other_idle"],
+                                                           b["other_busy"]))
     else:
         out.append("(no scheduler events in the trace: record sched:sched_switch and "
                    "sched:sched_wakeup too for wake-up placement)")

@@ -147,6 +147,20 @@ class GilTraceTest(unittest.TestCase):
         self.assertEqual(placed["idle_cpu_no_other_idle"], {"previous": 1, "other_idle": 0, "other_busy": 0})
         self.assertEqual(placed["busy_cpu_another_idle"], {"previous": 1, "other_idle": 1, "other_busy": 0})
         self.assertEqual(sum(placed["idle_cpu_another_idle"].values()), 0)
+        by_block = placed["busy_cpu_another_idle_by_block"]
+        self.assertEqual(by_block["cpu_fell_idle"], {"previous": 1, "other_idle": 1, "other_busy": 0})
+        self.assertEqual(sum(by_block["beside_runnable"].values()), 0)
+
+    def test_wake_ups_onto_a_busy_cpu_are_told_apart_by_how_the_thread_blocked_there(self):
+        tr = Trace()
+        tr.forced_switch(requester=2, requester_cpu=1, dropper=1, dropper_cpu=0, winner=2, winner_cpu=1)
+        tr.switch(0, 1, 0)   # CPU 0 goes idle
+        tr.switch(1, 2, 9)   # thread 2 blocks on CPU 1, handing it to a runnable thread
+        tr.wakeup(2, 1)      # its CPU busy, CPU 0 idle: it stays
+        by_block = gil_trace.analyse(tr.lines)["wake_placement"]["busy_cpu_another_idle_by_block"]
+        self.assertEqual(by_block["beside_runnable"], {"previous": 1, "other_idle": 0, "other_busy": 0})
+        self.assertEqual(sum(by_block["cpu_fell_idle"].values()), 0)
+        self.assertIn("having blocked beside a runnable one", gil_trace.report(gil_trace.analyse(tr.lines)))
 
     def test_a_trace_without_scheduler_events_says_what_to_record(self):
         tr = Trace()
