@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(cmake ninja-build g++ libyaml-cpp-dev libeigen3-dev libboost-program-options-dev catch2
+packages=(cmake ninja-build gcc g++ libyaml-cpp-dev libeigen3-dev libboost-program-options-dev catch2
           python3)
 missing=()
 for p in "${packages[@]}"; do
