@@ -27,19 +27,14 @@ void OsScheduler::update_min_vruntime() {
 }
 
 ThreadId OsScheduler::pop_queue(CpuId cpu) {
+  drop_delayed_front(cpu, sim::kNever);  // delayed threads picked on the way: blocked after all
   RunQueue& q = queue_of(cpu);
-  while (!q.empty()) {
-    std::pop_heap(q.begin(), q.end(), std::greater<>());
-    const ThreadId t = q.back().second;
-    q.pop_back();
-    if (tasks_[t].delayed) {
-      tasks_[t].delayed = false;  // picked: dequeued at last, still blocked
-      continue;
-    }
-    --queued_;
-    return t;
-  }
-  return kNoThread;
+  if (q.empty()) return kNoThread;
+  std::pop_heap(q.begin(), q.end(), std::greater<>());
+  const ThreadId t = q.back().second;
+  q.pop_back();
+  --queued_;
+  return t;
 }
 
 void OsScheduler::drop_delayed_front(CpuId cpu, sim::Time running) {

@@ -209,7 +209,8 @@ class OsScheduler : private Machine::Listener, private HrTimers::CpuState {
   /// delayed threads picked on the way (they are blocked); kNoThread if none is left.
   ThreadId pop_queue(CpuId cpu);
   /// Drops the delayed threads at the front of `cpu`'s queue that the CPU would pick before
-  /// the thread running there (vruntime `running`).
+  /// the thread running there (vruntime `running`; sim::kNever: all of them up to the first
+  /// runnable one).
   void drop_delayed_front(CpuId cpu, sim::Time running);
   /// delayed_dequeue: whether thread t, blocking on `cpu`, stays in that CPU's queue.
   bool delays_dequeue(ThreadId t, CpuId cpu) const;

@@ -18,13 +18,15 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
-static double now(void){struct timespec t;clock_gettime(CLOCK_MONOTONIC,&t);return t.tv_sec+t.tv_nsec*1e-9;}
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec + t.tv_nsec * 1e-9;
+}
 // The fields in the order of CPython's _gil_runtime_state (cond, mutex, switch_cond,
 // switch_mutex), so that scripts/gil_trace.py finds them in a trace as it does a real GIL's.
 static struct {
@@ -35,25 +37,38 @@ static struct {
   int locked;
   unsigned long switch_number;
   int last_holder;
-} g = {PTHREAD_COND_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
-       PTHREAD_MUTEX_INITIALIZER, 0, 0, -1};
+} g = {PTHREAD_COND_INITIALIZER,
+       PTHREAD_MUTEX_INITIALIZER,
+       PTHREAD_COND_INITIALIZER,
+       PTHREAD_MUTEX_INITIALIZER,
+       0,
+       0,
+       -1};
 static atomic_int drop_request;
 static long interval_us = 5000;
 static int force_switching = 1;
-static double work_s = 4.0; static int calls = 300; static int ncpu = 3;
+static double work_s = 4.0;
+static int calls = 300;
+static int ncpu = 3;
 static atomic_int cpu_done;
 static void take_gil(int id) {
   pthread_mutex_lock(&g.mutex);
   while (g.locked) {
     unsigned long saved = g.switch_number;
-    struct timespec ts; clock_gettime(CLOCK_REALTIME, &ts);
-    long ns = ts.tv_nsec + interval_us * 1000; ts.tv_sec += ns / 1000000000; ts.tv_nsec = ns % 1000000000;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    long ns = ts.tv_nsec + interval_us * 1000;
+    ts.tv_sec += ns / 1000000000;
+    ts.tv_nsec = ns % 1000000000;
     int r = pthread_cond_timedwait(&g.cond, &g.mutex, &ts);
     if (r == ETIMEDOUT && g.locked && g.switch_number == saved) atomic_store(&drop_request, 1);
   }
   pthread_mutex_lock(&g.switch_mutex);
   g.locked = 1;
-  if (g.last_holder != id) { g.last_holder = id; g.switch_number++; }
+  if (g.last_holder != id) {
+    g.last_holder = id;
+    g.switch_number++;
+  }
   pthread_cond_signal(&g.switch_cond);
   pthread_mutex_unlock(&g.switch_mutex);
   if (atomic_load(&drop_request)) atomic_store(&drop_request, 0);
@@ -66,42 +81,62 @@ static void drop_gil(int id, int forced) {
   pthread_mutex_unlock(&g.mutex);
   if (forced && force_switching && atomic_load(&drop_request)) {
     pthread_mutex_lock(&g.switch_mutex);
-    if (g.last_holder == id) { atomic_store(&drop_request, 0); pthread_cond_wait(&g.switch_cond, &g.switch_mutex); }
+    if (g.last_holder == id) {
+      atomic_store(&drop_request, 0);
+      pthread_cond_wait(&g.switch_cond, &g.switch_mutex);
+    }
     pthread_mutex_unlock(&g.switch_mutex);
   }
 }
 static volatile unsigned long sink;
 static void compute_us(double us) {  // about 1 us per check, like the eval loop's breaker checks
-  double end = now() + us * 1e-6; while (now() < end) { for (int i = 0; i < 50; i++) sink += i; }
+  double end = now() + us * 1e-6;
+  while (now() < end) {
+    for (int i = 0; i < 50; i++) sink += i;
+  }
 }
 static void* cpu_thread(void* a) {
   int id = (int)(long)a;
   take_gil(id);
   double done = 0;
   while (done < work_s) {
-    double t0 = now(); compute_us(1); done += now() - t0;
-    if (atomic_load(&drop_request)) { drop_gil(id, 1); take_gil(id); }
+    double t0 = now();
+    compute_us(1);
+    done += now() - t0;
+    if (atomic_load(&drop_request)) {
+      drop_gil(id, 1);
+      take_gil(id);
+    }
   }
   drop_gil(id, 0);
   atomic_fetch_add(&cpu_done, 1);
   return NULL;
 }
-static double waits[100000]; static int nw;
+static double waits[100000];
+static int nw;
 static void* io_thread(void* a) {
   int id = (int)(long)a;
   take_gil(id);
   for (int i = 0; i < calls; i++) {
     drop_gil(id, 0);
-    struct timespec ts = {0, 1000000}; double nominal = now() + 1e-3; nanosleep(&ts, NULL);
+    struct timespec ts = {0, 1000000};
+    double nominal = now() + 1e-3;
+    nanosleep(&ts, NULL);
     take_gil(id);
     if (atomic_load(&cpu_done) < ncpu) waits[nw++] = now() - nominal;
     compute_us(50);
-    if (atomic_load(&drop_request)) { drop_gil(id, 1); take_gil(id); }
+    if (atomic_load(&drop_request)) {
+      drop_gil(id, 1);
+      take_gil(id);
+    }
   }
   drop_gil(id, 0);
   return NULL;
 }
-static int cmp(const void* x, const void* y){double a=*(double*)x,b=*(double*)y;return a<b?-1:a>b;}
+static int cmp(const void* x, const void* y) {
+  double a = *(double*)x, b = *(double*)y;
+  return a < b ? -1 : a > b;
+}
 int main(int argc, char** argv) {
   if (argc > 1) interval_us = atol(argv[1]);
   if (argc > 2) ncpu = atoi(argv[2]);
@@ -110,16 +145,26 @@ int main(int argc, char** argv) {
   pthread_t t[16];
   double t0 = now();
   for (int i = 0; i < ncpu; i++) pthread_create(&t[i], NULL, cpu_thread, (void*)(long)i);
-  struct timespec ts = {0, 2000000}; nanosleep(&ts, NULL);
-  pthread_t io; pthread_create(&io, NULL, io_thread, (void*)(long)ncpu);
-  pthread_join(io, NULL); double io_end = now() - t0;
+  struct timespec ts = {0, 2000000};
+  nanosleep(&ts, NULL);
+  pthread_t io;
+  pthread_create(&io, NULL, io_thread, (void*)(long)ncpu);
+  pthread_join(io, NULL);
+  double io_end = now() - t0;
   for (int i = 0; i < ncpu; i++) pthread_join(t[i], NULL);
   double end = now() - t0;
   qsort(waits, nw, sizeof waits[0], cmp);
   int per[32] = {0};
-  for (int i = 0; i < nw; i++) { int k = (int)(waits[i] * 1e6 / interval_us + 0.5); if (k > 31) k = 31; per[k]++; }
-  printf("interval %ld us, %d CPU-bound: io finish %.2f s, all %.2f s; %d waits during CPU work: p50 %.2f ms p99 %.1f ms; by interval:",
-         interval_us, ncpu, io_end, end, nw, nw ? waits[nw/2]*1e3 : 0, nw ? waits[(int)(nw*0.99)]*1e3 : 0);
+  for (int i = 0; i < nw; i++) {
+    int k = (int)(waits[i] * 1e6 / interval_us + 0.5);
+    if (k > 31) k = 31;
+    per[k]++;
+  }
+  printf(
+      "interval %ld us, %d CPU-bound: io finish %.2f s, all %.2f s; %d waits during CPU work: p50 "
+      "%.2f ms p99 %.1f ms; by interval:",
+      interval_us, ncpu, io_end, end, nw, nw ? waits[nw / 2] * 1e3 : 0,
+      nw ? waits[(int)(nw * 0.99)] * 1e3 : 0);
   for (int k = 0; k < 12; k++) printf(" %d:%d", k, per[k]);
   printf("\n");
 }

@@ -60,6 +60,9 @@ WOKE_FROM_IDLE_S = 100e-6
 SWITCH = re.compile(r"prev_pid=(\d+) .*==> .*next_pid=(\d+)")
 WAKEUP = re.compile(r" pid=(\d+) .*target_cpu=(\d+)")
 PREV_STATE = re.compile(r"prev_state=(\S+)")
+# Wake-ups by the state of the CPU the thread last ran on, and of the others.
+PLACEMENT_KEYS = ("busy_cpu_another_idle", "busy_cpu_no_other_idle", "idle_cpu_another_idle",
+                  "idle_cpu_no_other_idle")
 LINE = re.compile(r"^\s*(.+?)\s+(\d+)\s+\[(\d+)\]\s+([\d.]+):\s+(\S+):\s*(.*)$")
 ARG = re.compile(r"(\w+): (0x[0-9a-f]+)")
 
@@ -156,10 +159,8 @@ def placements(events, threads):
             counts[(key, where)] += 1
             if key == "busy_cpu_another_idle" and pid in beside:
                 by_block[("beside_runnable" if beside[pid] else "cpu_fell_idle", where)] += 1
-    keys = ("busy_cpu_another_idle", "busy_cpu_no_other_idle", "idle_cpu_another_idle",
-            "idle_cpu_no_other_idle")
     wheres = ("previous", "other_idle", "other_busy")
-    placed = {k: {w: counts[(k, w)] for w in wheres} for k in keys}
+    placed = {k: {w: counts[(k, w)] for w in wheres} for k in PLACEMENT_KEYS}
     placed["busy_cpu_another_idle_by_block"] = {
         b: {w: by_block[(b, w)] for w in wheres} for b in ("beside_runnable", "cpu_fell_idle")}
     return placed
@@ -403,16 +404,14 @@ def report(result):
     for name, r in sorted(result["longest_timeout_runs"].items()):
         out.append("  %s: %s" % (name, " ".join(str(n) for n in r)))
     placed = result["wake_placement"]
-    if any(sum(placed[k].values()) for k in ("busy_cpu_another_idle", "busy_cpu_no_other_idle",
-                                              "idle_cpu_another_idle", "idle_cpu_no_other_idle")):
+    if any(sum(placed[k].values()) for k in PLACEMENT_KEYS):
         out.append("wake-ups of these threads, by the state of the CPU each last ran on:")
         out.append("  %-44s %8s %10s %10s" % ("", "there", "idle CPU", "busy CPU"))
         names = {"busy_cpu_another_idle": "its CPU busy, another idle",
                  "busy_cpu_no_other_idle": "its CPU busy, no other idle",
                  "idle_cpu_another_idle": "its CPU idle, another idle too",
                  "idle_cpu_no_other_idle": "its CPU idle, the others busy"}
-        for key in ("busy_cpu_another_idle", "busy_cpu_no_other_idle", "idle_cpu_another_idle",
-                    "idle_cpu_no_other_idle"):
+        for key in PLACEMENT_KEYS:
             v = placed[key]
             out.append("  %-44s %8d %10d %10d" % (names[key], v["previous"], v["other_idle"],
                                                    v["other_busy"]))
