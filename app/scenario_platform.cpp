@@ -11,11 +11,14 @@ namespace gilsim::app {
 namespace {
 
 const std::vector<std::string> kMachineKeys = {"cores", "threads_per_core", "smt_throughput"};
+// clang-format off
 const std::vector<std::string> kOsKeys = {
     "timeslice",          "wakeup_latency",   "context_switch",      "wakeup_preemption",
     "wakeup_granularity", "sleeper_credit",   "timer_slack",         "wake_affine",
     "balance_delay",      "timer_coalescing", "idle_wakeup_latency", "idle_timer_delay",
-    "run_queues",         "migration_cost",   "delayed_dequeue"};
+    "run_queues",         "migration_cost",   "delayed_dequeue",     "tick",
+    "slice"};
+// clang-format on
 const std::vector<std::string> kCommonGilKeys = {"version", "waiter_choice"};
 const std::vector<std::string> kSwitchKeys = {
     "switch_interval", "check_gap",  "force_switching", "requester_wins", "requester_persistence",
@@ -113,6 +116,8 @@ void read_os(FieldReader& r, const YAML::Node& node, models::OsSpec& os) {
   dur("sleeper_credit", Sign::NonNegative, os.sleeper_credit);
   dur("balance_delay", Sign::NonNegative, os.balance_delay);
   dur("migration_cost", Sign::NonNegative, os.migration_cost);
+  dur("tick", Sign::NonNegative, os.tick);
+  dur("slice", Sign::Positive, os.slice);
   if (node["run_queues"]) {
     if (auto v = r.string(node["run_queues"], "os.run_queues")) {
       if (*v == "global" || *v == "per_cpu") {

@@ -88,6 +88,8 @@ std::string resolved_yaml(const models::Scenario& s) {
   out += "  run_queues: " + std::string(s.os.per_cpu_queues ? "per_cpu" : "global") + "\n";
   out += "  migration_cost: " + dur(double(s.os.migration_cost)) + "\n";
   out += "  delayed_dequeue: " + b(s.os.delayed_dequeue) + "\n";
+  out += "  tick: " + dur(double(s.os.tick)) + "\n";
+  out += "  slice: " + dur(double(s.os.slice)) + "\n";
   out += "  timer_coalescing: " + b(s.os.timer_coalescing) + "\n";
   out += "  idle_wakeup_latency:";
   if (s.os.idle_wakeup_latency.empty()) out += " []";

@@ -101,6 +101,7 @@ sim::Time OsScheduler::preemption_lead(CpuId c, sim::Time wakee_vruntime) const 
   // Only a thread in the middle of a burst can be preempted; one that is deciding what to do
   // next (no burst) is inside the kernel or a lock call and reaches a burst at once.
   if (k.state != State::Running || (!k.switching && !k.has_burst)) return -1;
+  if (spec_.tick > 0 && sim_.now() < slice_end(c, true)) return -1;  // its slice is protected
   const sim::Time lead = vruntime_now(k) - wakee_vruntime;
   return lead > 0 && lead >= spec_.wakeup_granularity ? lead : -1;
 }
@@ -244,13 +245,35 @@ void OsScheduler::arm_slice_if_running(CpuId cpu) {
   if (t != kNoThread && tasks_[t].state == State::Running) arm_slice(cpu);
 }
 
+sim::Time OsScheduler::slice_end(CpuId cpu, bool tick_now_done) const {
+  // The slice ends `slice` after the pick; the first tick at or after its end renews it from
+  // that tick, and so on: renewals come every `every` ticks.
+  const sim::Time end = tasks_[cpus_[cpu].thread].on_cpu_since + spec_.slice;
+  const sim::Time first_renewal = tick_at_or_after(end);
+  const sim::Time now = sim_.now();
+  const sim::Time upto = tick_now_done ? now : now - 1;  // the last tick that has renewed it
+  if (first_renewal > upto) return end;
+  const sim::Time every = tick_at_or_after(spec_.slice);
+  return first_renewal + (upto - first_renewal) / every * every + spec_.slice;
+}
+
 // Slice timers are lazy: at most one pending per CPU. When it fires it checks the slice of
 // whichever thread is on the CPU then, and re-arms for that slice's end if it is not over.
 void OsScheduler::arm_slice(CpuId cpu) {
   CpuSlot& slot = cpus_[cpu];
   if (sim_.pending(slot.slice)) return;
+  if (spec_.tick > 0) {
+    const sim::Time end = tick_at_or_after(std::max(slice_end(cpu, true), sim_.now()));
+    slot.slice = sim_.at(end, [this, cpu] { slice_expired(cpu); });
+    return;
+  }
   const sim::Time end = tasks_[slot.thread].on_cpu_since + spec_.timeslice;
   slot.slice = sim_.at(end > sim_.now() ? end : sim_.now(), [this, cpu] { slice_expired(cpu); });
+}
+
+void OsScheduler::arm_slice_next_tick(CpuId cpu) {
+  const sim::Time next = tick_at_or_after(std::max(slice_end(cpu, true), sim_.now() + 1));
+  cpus_[cpu].slice = sim_.at(next, [this, cpu] { slice_expired(cpu); });
 }
 
 void OsScheduler::slice_expired(CpuId cpu) {
@@ -261,6 +284,17 @@ void OsScheduler::slice_expired(CpuId cpu) {
   if (k.state != State::Running) return;
   drop_delayed_front(cpu, vruntime_now(k));
   if (queue_of(cpu).empty()) return;
+  if (spec_.tick > 0) {
+    // A tick: the running thread keeps its CPU while its slice lasts (as it was before this
+    // tick renewed it), or while it is still the fairest.
+    if (sim_.now() < slice_end(cpu, false) || queue_of(cpu).front().first >= vruntime_now(k)) {
+      arm_slice_next_tick(cpu);
+      return;
+    }
+    preempt(cpu);
+    dispatch(pop_queue(cpu), cpu);
+    return;
+  }
   if (sim_.now() < k.on_cpu_since + spec_.timeslice) {
     arm_slice(cpu);
     return;

@@ -35,6 +35,11 @@
 //   there stays in that queue, blocked, until the CPU would pick it (it then leaves for good,
 //   without preempting anyone) or it is woken: it is then back in that queue, preempting or
 //   queueing there, with no search for an idle CPU (ttwu_runnable).
+// - Tick (`tick`, `slice`; EEVDF, Linux 6.6 and later, in a kernel without preemption): a
+//   running thread's slice lasts `slice` from when its CPU picked it and is renewed by the
+//   first tick after it ends. A wake-up preempts it only once its slice is over; a thread
+//   queued meanwhile takes over at the first tick after that if it is the fairer. Without a
+//   tick, wake-ups preempt at once and `timeslice` bounds a turn.
 // - Every time a thread is put on a CPU it first spends `context_switch` there (kernel time).
 //   On an idle CPU the switch ends the wake-up: the CPU counts as busy for it, but (a
 //   simplification that saves an event per wake-up) a hyperthread sibling is re-rated only
@@ -94,6 +99,14 @@ struct OsSpec {
   /// it is woken, which puts it back there without looking for an idle CPU (EEVDF's delayed
   /// dequeue, Linux 6.12 and later).
   bool delayed_dequeue = false;
+  /// The scheduler tick's period (Linux's 1/HZ; 0: none, every check is immediate). With a
+  /// tick, a running thread's slice lasts `slice` from when its CPU picked it and is renewed by
+  /// the first tick after it ends: a wake-up preempts it only once its slice is over, and a
+  /// thread queued meanwhile takes over at the first tick after that, if it is the fairer
+  /// (EEVDF's deadline and slice protection, Linux 6.6 and later, without kernel preemption).
+  /// `timeslice` is then unused.
+  sim::Time tick = 0;
+  sim::Time slice = 1400 * sim::kMicrosecond;  ///< with `tick`: the base slice
 };
 
 /// Per-thread time split, in nanoseconds, indexed by TimeCat.
@@ -236,6 +249,15 @@ class OsScheduler : private Machine::Listener, private HrTimers::CpuState {
   void arm_slice_if_running(CpuId cpu);
   void arm_slice(CpuId cpu);
   void slice_expired(CpuId cpu);
+  /// With a tick: when the slice of the thread running on `cpu` ends, as renewed by the ticks
+  /// before now (and by a tick falling now if `tick_now_done`).
+  sim::Time slice_end(CpuId cpu, bool tick_now_done) const;
+  /// With a tick: the next slice check on `cpu`, at the first tick after its slice ends.
+  void arm_slice_next_tick(CpuId cpu);
+  /// With a tick: the first tick at or after `t`.
+  sim::Time tick_at_or_after(sim::Time t) const {
+    return (t + spec_.tick - 1) / spec_.tick * spec_.tick;
+  }
 
   sim::Simulator& sim_;
   OsSpec spec_;
