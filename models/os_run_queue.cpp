@@ -101,8 +101,14 @@ sim::Time OsScheduler::preemption_lead(CpuId c, sim::Time wakee_vruntime) const 
   // Only a thread in the middle of a burst can be preempted; one that is deciding what to do
   // next (no burst) is inside the kernel or a lock call and reaches a burst at once.
   if (k.state != State::Running || (!k.switching && !k.has_burst)) return -1;
-  if (spec_.tick > 0 && sim_.now() < slice_end(c, true)) return -1;  // its slice is protected
   const sim::Time lead = vruntime_now(k) - wakee_vruntime;
+  if (spec_.tick > 0) {
+    // EEVDF: inside its slice the running thread keeps the CPU unless the wakee's deadline
+    // (its virtual runtime plus a slice) comes first: it must lead by more than the running
+    // thread has run since its slice began.
+    const sim::Time end = slice_end(c, true);
+    if (sim_.now() < end && lead <= sim_.now() - (end - spec_.slice)) return -1;
+  }
   return lead > 0 && lead >= spec_.wakeup_granularity ? lead : -1;
 }
 

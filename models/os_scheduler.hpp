@@ -37,9 +37,11 @@
 //   queueing there, with no search for an idle CPU (ttwu_runnable).
 // - Tick (`tick`, `slice`; EEVDF, Linux 6.6 and later, in a kernel without preemption): a
 //   running thread's slice lasts `slice` from when its CPU picked it and is renewed by the
-//   first tick after it ends. A wake-up preempts it only once its slice is over; a thread
-//   queued meanwhile takes over at the first tick after that if it is the fairer. Without a
-//   tick, wake-ups preempt at once and `timeslice` bounds a turn.
+//   first tick after it ends. Inside its slice a wake-up preempts it only if the wakee's
+//   deadline (its virtual runtime plus a slice) comes before the running thread's (its virtual
+//   runtime when the slice began plus a slice); a thread queued meanwhile takes over at the
+//   first tick after the slice if it is the fairer. Without a tick, wake-ups preempt at once
+//   and `timeslice` bounds a turn.
 // - Every time a thread is put on a CPU it first spends `context_switch` there (kernel time).
 //   On an idle CPU the switch ends the wake-up: the CPU counts as busy for it, but (a
 //   simplification that saves an event per wake-up) a hyperthread sibling is re-rated only
@@ -101,10 +103,10 @@ struct OsSpec {
   bool delayed_dequeue = false;
   /// The scheduler tick's period (Linux's 1/HZ; 0: none, every check is immediate). With a
   /// tick, a running thread's slice lasts `slice` from when its CPU picked it and is renewed by
-  /// the first tick after it ends: a wake-up preempts it only once its slice is over, and a
-  /// thread queued meanwhile takes over at the first tick after that, if it is the fairer
-  /// (EEVDF's deadline and slice protection, Linux 6.6 and later, without kernel preemption).
-  /// `timeslice` is then unused.
+  /// the first tick after it ends. Inside it a wake-up preempts it only if the wakee leads it
+  /// in virtual runtime by more than it has run since the slice began (EEVDF's earlier
+  /// deadline); a thread queued meanwhile takes over at the first tick after the slice, if it
+  /// is the fairer (Linux 6.6 and later, without kernel preemption). `timeslice` is then unused.
   sim::Time tick = 0;
   sim::Time slice = 1400 * sim::kMicrosecond;  ///< with `tick`: the base slice
 };

@@ -204,50 +204,57 @@ TEST_CASE("a delayed thread that its CPU picks first is dequeued and wakes like 
 }
 
 namespace {
-/// One CPU, a tick every 4 ms, slices of 1.4 ms: the hog takes the CPU at L for 100 ms of
-/// native work; B arrives at `arrival` for 1 ms. Its sleeper credit puts B ahead of the hog,
-/// which it may preempt at once (no granularity).
-Scenario hog_then_b(sim::Time tick, sim::Time slice, sim::Time arrival) {
+/// One CPU, a tick every 4 ms: the hog takes the CPU at L for 100 ms of native work; B arrives
+/// at `arrival` for 1 ms. B is placed `credit` of virtual runtime behind the hog (at most its
+/// whole run), its lead; with no granularity it may preempt the hog.
+Scenario hog_then_b(sim::Time tick, sim::Time slice, sim::Time credit, sim::Time arrival) {
   Scenario s = exact_scenario("3.11", 1, L);
   s.os.tick = tick;
   s.os.slice = slice;
   s.os.wakeup_granularity = 0;
-  s.os.sleeper_credit = 50 * kMillisecond;
+  s.os.sleeper_credit = credit;
   s.groups.push_back(group("hog", 1, {step(StepKind::Native, 100 * kMillisecond)}));
   s.groups.push_back(group("b", 1, {step(StepKind::Native, 1 * kMillisecond)}, arrival));
   return s;
 }
 
 /// B's finish time and the hog's.
-std::pair<sim::Time, sim::Time> finishes(sim::Time tick, sim::Time slice, sim::Time arrival) {
+std::pair<sim::Time, sim::Time> finishes(sim::Time tick, sim::Time slice, sim::Time credit,
+                                         sim::Time arrival) {
   sim::Simulator sim(1);
-  World world(sim, hog_then_b(tick, slice, arrival));
+  World world(sim, hog_then_b(tick, slice, credit, arrival));
   world.run();
   return {world.thread(1).finish_time(), world.thread(0).finish_time()};
 }
 }  // namespace
 
 TEST_CASE(
-    "with a tick a woken thread preempts the running one only after its slice, else at the "
-    "first tick after it",
+    "with a tick a woken thread preempts inside the running one's slice only if its deadline "
+    "comes first, else at the first tick after the slice",
     "[models][os][placement]") {
   const sim::Time ms = kMillisecond;
+  const sim::Time us = kMicrosecond;
   const sim::Time tick = 4 * ms;
-  const sim::Time slice = 1400 * kMicrosecond;
+  const sim::Time slice = 1400 * us;
+  const sim::Time all = 50 * ms;  // a credit larger than the hog's whole run
   // Without a tick B preempts the hog when its wake-up interrupt lands, L after it arrives.
-  CHECK(finishes(0, slice, 1 * ms).first == 2 * ms + L);
-  // The hog's slice ends at 1.4 ms + L. Arriving at 1 ms, B waits for the tick at 4 ms.
-  CHECK(finishes(tick, slice, 1 * ms).first == 5 * ms);
+  CHECK(finishes(0, slice, all, 1 * ms).first == 2 * ms + L);
+  // The hog's slice runs from L to 1.4 ms + L. Arriving at 1 ms, B leads it by the 1 ms - L it
+  // has run, no more than it has run in its slice: B waits for the tick at 4 ms.
+  CHECK(finishes(tick, slice, all, 1 * ms).first == 5 * ms);
   // Arriving at 2 ms, after the slice, B preempts at once.
-  CHECK(finishes(tick, slice, 2 * ms).first == 3 * ms + L);
-  // The tick at 4 ms renewed the slice until 5.4 ms: B arriving at 4.5 ms waits for the
-  // tick at 8 ms, and one arriving at 6 ms preempts at once.
-  CHECK(finishes(tick, slice, 4500 * kMicrosecond).first == 9 * ms);
-  CHECK(finishes(tick, slice, 6 * ms).first == 7 * ms + L);
+  CHECK(finishes(tick, slice, 200 * us, 2 * ms).first == 3 * ms + L);
+  // The tick at 4 ms renewed the slice until 5.4 ms. Leading by 200 us, B arriving at 4.5 ms
+  // (500 us into it) waits for the tick at 8 ms; arriving at 4.1 ms, it preempts at once, as it
+  // does at 6 ms, after the slice, and at 4.5 ms with the lead of the hog's whole run.
+  CHECK(finishes(tick, slice, 200 * us, 4500 * us).first == 9 * ms);
+  CHECK(finishes(tick, slice, 200 * us, 4100 * us).first == 5100 * us + L);
+  CHECK(finishes(tick, slice, 200 * us, 6 * ms).first == 7 * ms + L);
+  CHECK(finishes(tick, slice, all, 4500 * us).first == 5500 * us + L);
   // A slice of 5 ms outlasts a tick period: it ends at 5 ms + L, the tick at 8 ms renews it
-  // until 13 ms, and B arriving at 10 ms runs from the tick at 16 ms.
-  CHECK(finishes(tick, 5 * ms, 10 * ms).first == 17 * ms);
+  // until 13 ms, and B arriving at 10 ms, leading by 200 us, runs from the tick at 16 ms.
+  CHECK(finishes(tick, 5 * ms, 200 * us, 10 * ms).first == 17 * ms);
   // The hog loses B's 1 ms whenever B runs.
-  CHECK(finishes(tick, slice, 1 * ms).second == 101 * ms + L);
-  CHECK(finishes(0, slice, 1 * ms).second == 101 * ms + L);
+  CHECK(finishes(tick, slice, all, 1 * ms).second == 101 * ms + L);
+  CHECK(finishes(0, slice, all, 1 * ms).second == 101 * ms + L);
 }
