@@ -269,17 +269,16 @@ void OsScheduler::arm_slice(CpuId cpu) {
   CpuSlot& slot = cpus_[cpu];
   if (sim_.pending(slot.slice)) return;
   if (spec_.tick > 0) {
-    const sim::Time end = tick_at_or_after(std::max(slice_end(cpu, true), sim_.now()));
-    slot.slice = sim_.at(end, [this, cpu] { slice_expired(cpu); });
+    arm_tick_check(cpu, sim_.now());
     return;
   }
   const sim::Time end = tasks_[slot.thread].on_cpu_since + spec_.timeslice;
   slot.slice = sim_.at(end > sim_.now() ? end : sim_.now(), [this, cpu] { slice_expired(cpu); });
 }
 
-void OsScheduler::arm_slice_next_tick(CpuId cpu) {
-  const sim::Time next = tick_at_or_after(std::max(slice_end(cpu, true), sim_.now() + 1));
-  cpus_[cpu].slice = sim_.at(next, [this, cpu] { slice_expired(cpu); });
+void OsScheduler::arm_tick_check(CpuId cpu, sim::Time not_before) {
+  const sim::Time at = tick_at_or_after(std::max(slice_end(cpu, true), not_before));
+  cpus_[cpu].slice = sim_.at(at, [this, cpu] { slice_expired(cpu); });
 }
 
 void OsScheduler::slice_expired(CpuId cpu) {
@@ -294,7 +293,7 @@ void OsScheduler::slice_expired(CpuId cpu) {
     // A tick: the running thread keeps its CPU while its slice lasts (as it was before this
     // tick renewed it), or while it is still the fairest.
     if (sim_.now() < slice_end(cpu, false) || queue_of(cpu).front().first >= vruntime_now(k)) {
-      arm_slice_next_tick(cpu);
+      arm_tick_check(cpu, sim_.now() + 1);  // the next tick, not this one
       return;
     }
     preempt(cpu);

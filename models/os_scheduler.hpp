@@ -254,8 +254,9 @@ class OsScheduler : private Machine::Listener, private HrTimers::CpuState {
   /// With a tick: when the slice of the thread running on `cpu` ends, as renewed by the ticks
   /// before now (and by a tick falling now if `tick_now_done`).
   sim::Time slice_end(CpuId cpu, bool tick_now_done) const;
-  /// With a tick: the next slice check on `cpu`, at the first tick after its slice ends.
-  void arm_slice_next_tick(CpuId cpu);
+  /// With a tick: the next slice check on `cpu`, at the first tick at or after both the end of
+  /// its running thread's slice and `not_before`.
+  void arm_tick_check(CpuId cpu, sim::Time not_before);
   /// With a tick: the first tick at or after `t`.
   sim::Time tick_at_or_after(sim::Time t) const {
     return (t + spec_.tick - 1) / spec_.tick * spec_.tick;
