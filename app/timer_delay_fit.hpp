@@ -1,5 +1,5 @@
 // Fits `os.idle_timer_delay` (models/hr_timers.hpp) to the overshoot of real 1 ms sleeps on an
-// idle CPU beside busy ones (harness/calibrate.py, late_timers). The body of that overshoot is
+// idle CPU beside busy ones (harness/host_probes.py, late_timers). The body of that overshoot is
 // timer slack plus a wake-up, which the profile has already fitted; what its upper quantiles
 // show beyond that body is the late timer interrupts. The fit is by simulation, as the
 // requester's is: the same sleeps beside the same busy threads are simulated on the calibrated

@@ -1,40 +1,40 @@
-"""Unit tests of the calibration probes' arithmetic (standard library only; run with the
-interpreter under test: python tests/harness/test_calibrate.py)."""
+"""Unit tests of the calibration probes of threads, locks and the GIL (standard library only;
+run with the interpreter under test: python tests/harness/test_thread_probes.py)."""
 from __future__ import division, print_function
 
 import os
 import sys
+import threading
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "harness"))
 
-import calibrate  # noqa: E402
 import common  # noqa: E402
-
+import thread_probes  # noqa: E402
 
 class HandoffOrderTest(unittest.TestCase):
     def test_threads_taking_turns_never_hand_back(self):
-        order = calibrate.handoff_order([0, 1, 2, 0, 1, 2, 0])
+        order = thread_probes.handoff_order([0, 1, 2, 0, 1, 2, 0])
         self.assertEqual(order["back_to_previous"], 0.0)
         self.assertIsNone(order["back_after_back"])
         self.assertEqual(order["back_after_other"], 0.0)
 
     def test_two_threads_passing_back_and_forth_always_hand_back(self):
-        order = calibrate.handoff_order([0, 1, 0, 1, 0, 1])
+        order = thread_probes.handoff_order([0, 1, 0, 1, 0, 1])
         self.assertEqual(order["back_to_previous"], 1.0)
         self.assertEqual(order["back_after_back"], 1.0)
         self.assertIsNone(order["back_after_other"])
 
     def test_runs_of_hand_backs_show_in_the_conditional_shares(self):
         # back flags: 0->1->0 (back), 1->0->1 (back), 0->1->2 (not), 1->2->0 (not), 2->0->2 (back)
-        order = calibrate.handoff_order([0, 1, 0, 1, 2, 0, 2])
+        order = thread_probes.handoff_order([0, 1, 0, 1, 2, 0, 2])
         self.assertAlmostEqual(order["back_to_previous"], 3 / 5)
         self.assertAlmostEqual(order["back_after_back"], 1 / 2)   # back, back | back, not
         self.assertAlmostEqual(order["back_after_other"], 1 / 2)  # not, back | not, not
 
     def test_too_few_holders_give_nothing_to_count(self):
-        order = calibrate.handoff_order([0, 1])
+        order = thread_probes.handoff_order([0, 1])
         self.assertIsNone(order["back_to_previous"])
 
 
@@ -42,14 +42,14 @@ class HandoffOrderByCpuTest(unittest.TestCase):
     def test_hand_offs_are_split_by_whether_the_new_holder_shares_the_old_ones_cpu(self):
         # holders 0 1 0 2 0 2 on CPUs 0 1 0 0 1 0: the hand-offs counted (from the third) are
         # 1->0 across CPUs, back; 0->2 on one CPU, not back; 2->0 across, back; 0->2 across, back.
-        order = calibrate.handoff_order([0, 1, 0, 2, 0, 2], [0, 1, 0, 0, 1, 0])
+        order = thread_probes.handoff_order([0, 1, 0, 2, 0, 2], [0, 1, 0, 0, 1, 0])
         self.assertEqual(order["same_cpu"], 0.25)
         self.assertEqual(order["back_same_cpu"], 0.0)
         self.assertEqual(order["back_other_cpu"], 1.0)
         self.assertEqual(order["back_to_previous"], 0.75)
 
     def test_without_cpus_there_is_no_split(self):
-        self.assertNotIn("same_cpu", calibrate.handoff_order([0, 1, 0, 1]))
+        self.assertNotIn("same_cpu", thread_probes.handoff_order([0, 1, 0, 1]))
 
     def test_the_probe_reports_a_cpu_or_is_absent(self):
         probe = common.cpu_probe()
@@ -59,7 +59,7 @@ class HandoffOrderByCpuTest(unittest.TestCase):
 
 class WakeLatencyTest(unittest.TestCase):
     def test_every_release_is_measured_once(self):
-        self.assertEqual(len(calibrate.wake_latencies(5)), 5)
+        self.assertEqual(len(thread_probes.wake_latencies(5)), 5)
 
 
 class TickContentionTest(unittest.TestCase):
@@ -78,7 +78,7 @@ class TickContentionTest(unittest.TestCase):
             del sys.setcheckinterval
 
     def test_every_thread_count_and_interval_gets_a_median_of_side_by_side_ratios(self):
-        r = calibrate.tick_contention(0.002, 3, threads=(2, 3), intervals=(200, 1000))
+        r = thread_probes.tick_contention(0.002, 3, threads=(2, 3), intervals=(200, 1000))
         self.assertEqual([(p["threads"], p["check_interval"]) for p in r["points"]],
                          [(2, 200), (2, 1000), (3, 200), (3, 1000)])
         for p in r["points"]:
@@ -91,28 +91,6 @@ class TickContentionTest(unittest.TestCase):
         self.assertEqual(self.calls[-1], 100)
 
 
-class SleeperBesideBusyTest(unittest.TestCase):
-    def test_the_stretch_is_the_median_cycle_less_the_sleep_over_the_compute_time(self):
-        self.assertAlmostEqual(calibrate.sleeper_stretch([0.030, 0.016, 0.015], 0.010, 0.005),
-                               1.1)
-
-    def test_no_cycles_give_no_stretch(self):
-        self.assertIsNone(calibrate.sleeper_stretch([], 0.010, 0.005))
-
-    def test_the_probe_measures_every_point_and_leaves_no_process_behind(self):
-        probe = calibrate.sleeper_beside_busy(1, ((0.002, 0.001), (0.001, 0.002)), 0.1)
-        if probe is None:  # no thread CPU clock (2.7)
-            return
-        self.assertEqual(probe["busy"], 1)
-        self.assertEqual([(p["compute_s"], p["sleep_s"]) for p in probe["points"]],
-                         [(0.002, 0.001), (0.001, 0.002)])
-        for p in probe["points"]:
-            self.assertGreater(p["cycles"], 10)
-            self.assertGreater(p["stretch"], 0.9)
-        with self.assertRaises(OSError):  # ECHILD: the spinners were all reaped
-            os.waitpid(-1, os.WNOHANG)
-
-
 class StraightBackTest(unittest.TestCase):
     # Two spinners' holding spans (start, end) and a sleeper's holds between them.
     SPANS = [[(0.000, 0.010), (0.0102, 0.020), (0.0301, 0.040)],
@@ -122,15 +100,15 @@ class StraightBackTest(unittest.TestCase):
         # 0.010-0.0102: spinner 0 before and after; 0.020-0.0201: 0 before, 1 after;
         # 0.030-0.0301: 1 before, 0 after.
         holds = [(0.0100, 0.0101), (0.0200, 0.02005), (0.0300, 0.03005)]
-        self.assertAlmostEqual(calibrate.straight_back(self.SPANS, holds, 0.01), 1.0 / 3)
+        self.assertAlmostEqual(thread_probes.straight_back(self.SPANS, holds, 0.01), 1.0 / 3)
 
     def test_holds_with_no_spinner_before_or_none_soon_after_are_not_counted(self):
         holds = [(-0.001, -0.0005), (0.0100, 0.0101), (0.040, 0.041)]
-        self.assertEqual(calibrate.straight_back(self.SPANS, holds, 0.01), 1.0)
-        self.assertIsNone(calibrate.straight_back(self.SPANS, [(0.045, 0.046)], 0.01))
+        self.assertEqual(thread_probes.straight_back(self.SPANS, holds, 0.01), 1.0)
+        self.assertIsNone(thread_probes.straight_back(self.SPANS, [(0.045, 0.046)], 0.01))
 
     def test_the_probe_counts_its_holds_and_stops_its_threads(self):
-        probe = calibrate.sleeper_holds(0.2, 0.005)
+        probe = thread_probes.sleeper_holds(0.2, 0.005)
         if probe is None:  # no thread CPU clock or no switch interval (2.7)
             return
         # Each hold waits for the GIL one interval or, on a host that starves the sleeper (the
@@ -140,8 +118,8 @@ class StraightBackTest(unittest.TestCase):
         if probe["straight_back"] is not None:
             self.assertGreaterEqual(probe["straight_back"], 0)
             self.assertLessEqual(probe["straight_back"], 1)
-        alive = [t for t in calibrate.threading.enumerate()
-                 if t is not calibrate.threading.current_thread()]
+        alive = [t for t in threading.enumerate()
+                 if t is not threading.current_thread()]
         self.assertEqual(alive, [])
 
 
