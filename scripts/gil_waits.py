@@ -44,7 +44,7 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import gil_trace as gt  # noqa: E402
+import kernel_trace as kt  # noqa: E402
 from convoy_holders import duration  # noqa: E402  (5ms, 50us, 1s)
 
 SLEPT = re.compile(r"prev_pid=(\d+) .*prev_state=[SD]")
@@ -155,14 +155,14 @@ def analyse_gilsim(lines, thread=None, interval=0.005):
 
 
 def letter(call):
-    return "T" if call.ret == gt.ETIMEDOUT else ("S" if call.ret == 0 else "E")
+    return "T" if call.ret == kt.ETIMEDOUT else ("S" if call.ret == 0 else "E")
 
 
 def analyse(lines, thread=None, interval=0.005, gap=800e-6, top=6):
-    events = gt.parse(lines)
-    calls = gt.futex_calls(events)
-    words = gt.gil_words(calls)
-    waiting = (gt.FUTEX_WAIT, gt.FUTEX_WAIT_BITSET)
+    events = kt.parse(lines)
+    calls = kt.futex_calls(events)
+    words = kt.gil_words(calls)
+    waiting = (kt.FUTEX_WAIT, kt.FUTEX_WAIT_BITSET)
     cond_calls = collections.defaultdict(list)
     forced = []  # when switch_cond was woken: forced switches, in order
     dropped = collections.Counter()  # per thread: cond signals followed by a forced switch
@@ -170,9 +170,9 @@ def analyse(lines, thread=None, interval=0.005, gap=800e-6, top=6):
     for c in calls:
         if c.op in waiting and c.addr in words["cond"]:
             cond_calls[c.pid].append(c)
-        elif c.op == gt.FUTEX_WAKE and c.addr in words["cond"] and c.ret >= 0:
+        elif c.op == kt.FUTEX_WAKE and c.addr in words["cond"] and c.ret >= 0:
             last_signal = c.pid
-        elif c.op == gt.FUTEX_WAKE and c.addr in words["switch_cond"]:
+        elif c.op == kt.FUTEX_WAKE and c.addr in words["switch_cond"]:
             forced.append(c.end)
             if last_signal is not None:
                 dropped[last_signal] += 1
@@ -193,13 +193,13 @@ def analyse(lines, thread=None, interval=0.005, gap=800e-6, top=6):
         t0, t1 = w[0].start, w[-1].end
         marks = "".join(
             "x" if bisect.bisect(forced, c.end) > bisect.bisect(forced, c.end - interval) else "r"
-            for c in w if c.ret == gt.ETIMEDOUT)
+            for c in w if c.ret == kt.ETIMEDOUT)
         switches = bisect.bisect(forced, t1) - bisect.bisect(forced, t0)
         bins[int((t1 - t0) / interval)][("".join(letter(c) for c in w), marks, switches)] += 1
     return {
         "thread": thread,
         "split_by": "blocking calls" if blocks else "gaps",
-        "phase": phase([[c.end for c in w if c.ret == gt.ETIMEDOUT] for w in waits], forced,
+        "phase": phase([[c.end for c in w if c.ret == kt.ETIMEDOUT] for w in waits], forced,
                        interval),
         "waits": len(waits),
         "interval_s": interval,
