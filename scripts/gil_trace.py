@@ -6,7 +6,7 @@ went where it did. The kernel can: every GIL wait, timeout, signal and forced sw
 CPython 3.2+ is a futex call on the GIL's condition variables. Record one with perf (as root):
 
     perf record -a -e syscalls:sys_enter_futex -e syscalls:sys_exit_futex \\
-        -e sched:sched_switch -e sched:sched_wakeup -o gil.data -- \\
+        -e sched:sched_switch -e sched:sched_wakeup -e sched:sched_waking -o gil.data -- \\
         gilsim measure configs/validation/convoy-3cpu-20ms.yaml --python /usr/bin/python3 --repeat 1
     perf script -i gil.data > gil.txt
     python3 scripts/gil_trace.py gil.txt [--json]
@@ -43,7 +43,11 @@ scheduler's events, where the kernel put each wake-up of a GIL thread: back on t
 ran on, or on another, and whether those CPUs were busy or idle at that moment. The wake-ups
 that found their CPU busy and another idle are also split by how the thread had blocked there:
 beside a runnable thread (so EEVDF's delayed dequeue may have kept it in that CPU's queue) or
-with its CPU falling idle (nothing to keep it there).
+with its CPU falling idle (nothing to keep it there). With sched_waking events as well it
+splits the wake-ups by what woke them (the futex word the waker was waking: the GIL's
+condition, its mutex or switch_cond; or none, a timer) and by whether the thread's own CPU was
+idle, for the threads that drop the GIL on request and for those that drop it to block: whether
+each stayed on its own CPU, went to its waker's, or elsewhere.
 """
 from __future__ import print_function
 
@@ -53,7 +57,8 @@ import sys
 
 from kernel_trace import (ETIMEDOUT, FUTEX_WAIT, FUTEX_WAIT_BITSET, FUTEX_WAKE, IDLE_BUCKETS,
                           futex_calls, gil_words, idle_before, idle_periods, parse)
-from trace_placement import PLACEMENT_KEYS, placements
+from trace_placement import (PLACEMENT_KEYS, placements, report_wake_kinds, wake_kind_table,
+                             wake_kinds)
 
 REQUEST_WINDOW_S = 0.002
 
@@ -190,6 +195,12 @@ def analyse(lines):
             previous_dropper = dropper
     for pid, n in current_run.items():
         runs[pid].append(n)
+    # The threads that drop the GIL on request (CPU-bound) and those that drop it to block (an
+    # I/O thread): their wake-ups are told apart.
+    # (A thread with a handful of releases, such as the main thread, is in neither.)
+    busy = [p for p in pids if releases[p] >= 10]
+    groups = (("by_request", [p for p in busy if 2 * forced_drops[p] >= releases[p]]),
+              ("by_blocking", [p for p in busy if 2 * forced_drops[p] < releases[p]]))
     return {
         "threads": {label[p]: p for p in pids},
         "forced_switches": sum(races.values()),
@@ -201,6 +212,8 @@ def analyse(lines):
         "cross_cpu_races": cross,
         "race_timings_us": race_timings(all_calls, words, timed),
         "wake_placement": placements(events, set(pids)),
+        "wake_kinds": wake_kind_table(wake_kinds(events, words, set(pids)), groups),
+        "wake_kind_groups": dict((g, [label[p] for p in members]) for g, members in groups),
     }
 
 
@@ -274,6 +287,15 @@ def report(result):
     else:
         out.append("(no scheduler events in the trace: record sched:sched_switch and "
                    "sched:sched_wakeup too for wake-up placement)")
+    kinds = result["wake_kinds"]
+    if any(kinds.values()):
+        groups = result["wake_kind_groups"]
+        out += report_wake_kinds(kinds, {
+            "by_request": "threads that drop the GIL on request (%s)" % " ".join(groups["by_request"]),
+            "by_blocking": "threads that drop it to block (%s)" % " ".join(groups["by_blocking"])})
+    elif any(sum(placed[k].values()) for k in PLACEMENT_KEYS):
+        out.append("(no sched:sched_waking events in the trace: record them too for what woke "
+                   "each thread)")
     return "\n".join(out)
 
 

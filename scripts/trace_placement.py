@@ -4,7 +4,7 @@ from __future__ import print_function
 
 import collections
 
-from kernel_trace import PREV_STATE, SWITCH, WAKEUP
+from kernel_trace import ARG, FUTEX_WAKE, PREV_STATE, SWITCH, WAKEUP
 
 # Wake-ups by the state of the CPU the thread last ran on, and of the others.
 PLACEMENT_KEYS = ("busy_cpu_another_idle", "busy_cpu_no_other_idle", "idle_cpu_another_idle",
@@ -56,3 +56,108 @@ def placements(events, threads):
     placed["busy_cpu_another_idle_by_block"] = {
         b: {w: by_block[(b, w)] for w in wheres} for b in ("beside_runnable", "cpu_fell_idle")}
     return placed
+
+
+WAKER_KINDS = ("cond", "mutex", "switch_cond", "timer")
+CPU_STATES = ("idle", "busy", "waker")
+WAKE_WHERE = ("stayed", "to_waker", "elsewhere")
+
+
+def wake_kinds(events, words, threads):
+    """Each wake-up of the given threads by what woke it and where it landed, from the
+    scheduler's sched_waking events (emitted in the waker's context; sched_wakeup may come
+    from the target CPU's): the futex word its waker was waking at that moment (the GIL's
+    condition, its mutex, switch_cond), or none (a timer or an interrupt); the state of the CPU
+    the thread last ran on ("idle", "busy" with another thread, or running the "waker"); and
+    where it landed: that CPU ("stayed"), the waker's CPU ("to_waker"), or another. A timer that
+    fires while the CPU's thread is inside a futex wake is counted as that wake's. Returns
+    {thread: {(kind, state): {where: n}}}."""
+    word_kind = {words["mutex"]: "mutex"}
+    for addr in words["cond"]:
+        word_kind[addr] = "cond"
+    for addr in words["switch_cond"]:
+        word_kind[addr] = "switch_cond"
+    waking = {}    # pid -> the word of the futex wake it is inside (None: another futex call)
+    running = {}   # CPU -> pid on it (0: idle)
+    last_cpu = {}  # thread -> CPU it last left
+    pending = {}   # wakee -> (kind, the waker's CPU, the state of its own CPU)
+    counts = collections.defaultdict(lambda: collections.defaultdict(collections.Counter))
+    for pid, cpu, _t, event, rest in events:
+        if event.endswith("sys_enter_futex"):
+            args = dict(ARG.findall(rest))
+            is_wake = int(args["op"], 16) & 0x7F == FUTEX_WAKE
+            waking[pid] = int(args["uaddr"], 16) if is_wake else None
+        elif event.endswith("sys_exit_futex"):
+            waking.pop(pid, None)
+        elif event.endswith("sched_switch"):
+            s = SWITCH.search(rest)
+            if s:
+                prev, nxt = int(s.group(1)), int(s.group(2))
+                if prev in threads:
+                    last_cpu[prev] = cpu
+                running[cpu] = nxt
+        elif event.endswith("sched_waking"):
+            w = WAKEUP.search(rest)
+            if not w or int(w.group(1)) not in threads or int(w.group(1)) not in last_cpu:
+                continue
+            wakee = int(w.group(1))
+            addr = waking.get(pid)
+            if addr is not None and addr not in word_kind:
+                continue  # a futex wake on another word: not the GIL's
+            kind = word_kind.get(addr, "timer")
+            prev = last_cpu[wakee]
+            if kind != "timer" and cpu == prev:
+                state = "waker"
+            else:
+                state = "idle" if running.get(prev, 0) == 0 else "busy"
+            pending[wakee] = (kind, cpu, state)
+        elif event.endswith("sched_wakeup"):
+            w = WAKEUP.search(rest)
+            if not w or int(w.group(1)) not in pending:
+                continue
+            wakee, target = int(w.group(1)), int(w.group(2))
+            kind, waker_cpu, state = pending.pop(wakee)
+            if target == last_cpu[wakee]:
+                where = "stayed"
+            elif kind != "timer" and target == waker_cpu:
+                where = "to_waker"
+            else:
+                where = "elsewhere"
+            counts[wakee][(kind, state)][where] += 1
+    return counts
+
+
+def wake_kind_table(counts, groups):
+    """Sums wake_kinds' counts over each group of threads: {group: {"kind/idle": {where: n}}}
+    (JSON-ready), rows with no wake-up left out."""
+    table = {}
+    for name, members in groups:
+        rows = {}
+        for kind in WAKER_KINDS:
+            for state in CPU_STATES:
+                row = dict((w, sum(counts[t][(kind, state)][w] for t in members if t in counts))
+                           for w in WAKE_WHERE)
+                if sum(row.values()):
+                    rows["%s/%s" % (kind, state)] = row
+        table[name] = rows
+    return table
+
+
+def report_wake_kinds(table, names):
+    """The table's lines, one block per group (names: group -> its heading)."""
+    out = ["wake-ups by what woke them (the waker's futex word, or a timer), by the state of the "
+           "CPU the thread last ran on:",
+           "  %-46s %7s %9s %10s" % ("", "stayed", "to waker", "elsewhere")]
+    for group, rows in table.items():
+        if not rows:
+            continue
+        out.append("  " + names[group] + ":")
+        for key, row in rows.items():
+            kind, state = key.split("/")
+            label = "%s, its CPU %s" % (
+                {"cond": "the condition's signal", "mutex": "the mutex",
+                 "switch_cond": "switch_cond", "timer": "a timer"}[kind],
+                {"idle": "idle", "busy": "busy", "waker": "the waker's"}[state])
+            out.append("    %-44s %7d %9d %10d" % (label, row["stayed"], row["to_waker"],
+                                                  row["elsewhere"]))
+    return out

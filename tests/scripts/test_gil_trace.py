@@ -50,6 +50,12 @@ class Trace(object):
         self.lines.append("swapper 0 [000] %.6f: sched:sched_wakeup: comm=python3 pid=%d prio=120 "
                           "target_cpu=%03d" % (self.t, pid, target))
 
+    def waking(self, waker, cpu, pid):
+        """sched_waking of `pid`, in the context of `waker` running on `cpu`."""
+        self.t += 0.000001
+        self.lines.append("python3 %d [%03d] %.6f: sched:sched_waking: comm=python3 pid=%d "
+                          "prio=120 target_cpu=%03d" % (waker, cpu, self.t, pid, cpu))
+
     def timeout(self, pid, cpu, group=0, dt=0.0001):
         self.call(pid, cpu, 9, COND + 4 * group, -110, dt)
 
@@ -161,6 +167,69 @@ class GilTraceTest(unittest.TestCase):
         self.assertEqual(by_block["beside_runnable"], {"previous": 1, "other_idle": 0, "other_busy": 0})
         self.assertEqual(sum(by_block["cpu_fell_idle"].values()), 0)
         self.assertIn("having blocked beside a runnable one", gil_trace.report(gil_trace.analyse(tr.lines)))
+
+    def test_wake_ups_are_classified_by_what_woke_them_and_where_they_landed(self):
+        tr = Trace()
+        tr.forced_switch(requester=2, requester_cpu=1, dropper=1, dropper_cpu=0, winner=2, winner_cpu=1)
+        tr.switch(1, 2, 0)                          # thread 2 sleeps on CPU 1, which idles
+        tr.switch(0, 0, 1)                          # thread 1 runs on CPU 0
+        tr.enter(1, 0, 1, COND, 0.0001)             # its signal on the GIL's condition
+        tr.waking(1, 0, 2)
+        tr.wakeup(2, 0)                             # thread 2 joins it on its busy CPU
+        tr.exit(1, 0, 1, 0.000002)
+        tr.switch(0, 1, 2)                          # thread 1 sleeps, 2 runs on CPU 0
+        tr.switch(0, 2, 0)                          # and sleeps there; CPU 0 idles
+        tr.waking(9, 0, 2)                          # a timer, taken in another process's context
+        tr.wakeup(2, 0)                             # stays on its idle CPU
+        tr.enter(1, 1, 1, COND + 8, 0.0001)         # the GIL's mutex, from CPU 1
+        tr.waking(1, 1, 2)
+        tr.wakeup(2, 1)                             # to its waker's CPU
+        tr.enter(1, 1, 1, 0x9000, 0.0001)           # someone else's lock: not counted
+        tr.waking(1, 1, 2)
+        tr.wakeup(2, 1)
+        tr.exit(1, 1, 1, 0.000002)
+        tr.switch(0, 0, 1)                          # thread 1 now runs where thread 2 last ran
+        tr.enter(1, 0, 1, COND, 0.0001)
+        tr.waking(1, 0, 2)
+        tr.wakeup(2, 0)                             # queued behind its waker
+        tr.exit(1, 0, 1, 0.000002)
+        import kernel_trace
+        import trace_placement
+        events = kernel_trace.parse(tr.lines)
+        words = kernel_trace.gil_words(kernel_trace.futex_calls(events))
+        counts = trace_placement.wake_kinds(events, words, {1, 2})[2]
+        self.assertEqual(dict(counts[("cond", "idle")]), {"to_waker": 1})
+        self.assertEqual(dict(counts[("timer", "idle")]), {"stayed": 1})
+        self.assertEqual(dict(counts[("mutex", "idle")]), {"to_waker": 1})
+        self.assertEqual(dict(counts[("cond", "waker")]), {"stayed": 1})
+        self.assertEqual(sum(sum(c.values()) for c in counts.values()), 4)
+
+    def test_the_wake_up_table_groups_threads_by_how_they_drop_the_gil(self):
+        tr = Trace()
+        for _ in range(10):   # thread 1 drops on request; thread 3 releases to block
+            tr.forced_switch(requester=2, requester_cpu=1, dropper=1, dropper_cpu=0, winner=2,
+                             winner_cpu=1)
+            tr.signal(3, 1)
+        tr.switch(1, 3, 0)
+        tr.switch(0, 0, 1)
+        tr.enter(1, 0, 1, COND, 0.0001)
+        tr.waking(1, 0, 3)
+        tr.wakeup(3, 0)
+        result = gil_trace.analyse(tr.lines)
+        self.assertEqual(result["wake_kind_groups"], {"by_request": ["T0"], "by_blocking": ["T2"]})
+        self.assertEqual(result["wake_kinds"]["by_blocking"],
+                         {"cond/idle": {"stayed": 0, "to_waker": 1, "elsewhere": 0}})
+        text = gil_trace.report(result)
+        self.assertIn("threads that drop it to block (T2):", text)
+        self.assertIn("the condition's signal, its CPU idle", text)
+
+    def test_a_trace_without_waking_events_says_to_record_them(self):
+        tr = Trace()
+        tr.forced_switch(requester=2, requester_cpu=1, dropper=1, dropper_cpu=0, winner=2, winner_cpu=1)
+        tr.switch(0, 0, 1)
+        tr.switch(1, 2, 0)
+        tr.wakeup(2, 1)
+        self.assertIn("record them too", gil_trace.report(gil_trace.analyse(tr.lines)))
 
     def test_a_trace_without_scheduler_events_says_what_to_record(self):
         tr = Trace()
