@@ -6,6 +6,31 @@ import collections
 
 from kernel_trace import ARG, FUTEX_WAKE, PREV_STATE, SWITCH, WAKEUP
 
+
+class Cpus(object):
+    """From sched_switch events: which thread each CPU runs (0: idle) and on which CPU each of
+    the given threads last ran."""
+
+    def __init__(self, threads):
+        self.threads = threads
+        self.running = {}   # CPU -> pid on it
+        self.last_cpu = {}  # thread -> CPU it last left
+
+    def switch(self, cpu, rest):
+        """Records one switch; returns (prev, next) pids, or None if the line does not say."""
+        s = SWITCH.search(rest)
+        if not s:
+            return None
+        prev, nxt = int(s.group(1)), int(s.group(2))
+        if prev in self.threads:
+            self.last_cpu[prev] = cpu
+        self.running[cpu] = nxt
+        return prev, nxt
+
+    def idle(self, cpu):
+        return self.running.get(cpu, 0) == 0
+
+
 # Wake-ups by the state of the CPU the thread last ran on, and of the others.
 PLACEMENT_KEYS = ("busy_cpu_another_idle", "busy_cpu_no_other_idle", "idle_cpu_another_idle",
                   "idle_cpu_no_other_idle")
@@ -16,36 +41,31 @@ def placements(events, threads):
     those that found that CPU busy and another idle, by how the thread had blocked there:
     beside a runnable thread (the CPU switched to it: EEVDF may have kept the sleeper in that
     CPU's queue, a delayed dequeue) or with its CPU falling idle (nothing to delay it behind)."""
-    running = {}   # CPU -> pid on it (0: idle)
-    last_cpu = {}  # thread -> CPU it last left
+    cpus = Cpus(threads)
     beside = {}    # thread -> whether its last block handed its CPU to a runnable thread
     counts = collections.Counter()
     by_block = collections.Counter()
     for _pid, cpu, _t, event, rest in events:
         if event.endswith("sched_switch"):
-            s = SWITCH.search(rest)
-            if s:
-                prev, nxt = int(s.group(1)), int(s.group(2))
-                if prev in threads:
-                    last_cpu[prev] = cpu
-                    state = PREV_STATE.search(rest)
-                    if state and state.group(1) in ("S", "D"):
-                        beside[prev] = nxt != 0
-                running[cpu] = nxt
+            switched = cpus.switch(cpu, rest)
+            if switched and switched[0] in threads:
+                state = PREV_STATE.search(rest)
+                if state and state.group(1) in ("S", "D"):
+                    beside[switched[0]] = switched[1] != 0
         elif event.endswith("sched_wakeup"):
             w = WAKEUP.search(rest)
             if not w or int(w.group(1)) not in threads:
                 continue
             pid, target = int(w.group(1)), int(w.group(2))
-            prev = last_cpu.get(pid)
-            if prev is None or len(running) < 2:
+            prev = cpus.last_cpu.get(pid)
+            if prev is None or len(cpus.running) < 2:
                 continue
-            prev_busy = running.get(prev, 0) != 0
-            others_idle = any(p == 0 for c, p in running.items() if c != prev)
+            prev_busy = not cpus.idle(prev)
+            others_idle = any(cpus.idle(c) for c in cpus.running if c != prev)
             if target == prev:
                 where = "previous"
             else:
-                where = "other_busy" if running.get(target, 0) != 0 else "other_idle"
+                where = "other_idle" if cpus.idle(target) else "other_busy"
             key = "%s_cpu_%s" % ("busy" if prev_busy else "idle",
                                  "another_idle" if others_idle else "no_other_idle")
             counts[(key, where)] += 1
@@ -78,8 +98,7 @@ def wake_kinds(events, words, threads):
     for addr in words["switch_cond"]:
         word_kind[addr] = "switch_cond"
     waking = {}    # pid -> the word of the futex wake it is inside (None: another futex call)
-    running = {}   # CPU -> pid on it (0: idle)
-    last_cpu = {}  # thread -> CPU it last left
+    cpus = Cpus(threads)
     pending = {}   # wakee -> (kind, the waker's CPU, the state of its own CPU)
     counts = collections.defaultdict(lambda: collections.defaultdict(collections.Counter))
     for pid, cpu, _t, event, rest in events:
@@ -90,26 +109,21 @@ def wake_kinds(events, words, threads):
         elif event.endswith("sys_exit_futex"):
             waking.pop(pid, None)
         elif event.endswith("sched_switch"):
-            s = SWITCH.search(rest)
-            if s:
-                prev, nxt = int(s.group(1)), int(s.group(2))
-                if prev in threads:
-                    last_cpu[prev] = cpu
-                running[cpu] = nxt
+            cpus.switch(cpu, rest)
         elif event.endswith("sched_waking"):
             w = WAKEUP.search(rest)
-            if not w or int(w.group(1)) not in threads or int(w.group(1)) not in last_cpu:
+            wakee = int(w.group(1)) if w else None
+            if wakee not in cpus.last_cpu:
                 continue
-            wakee = int(w.group(1))
             addr = waking.get(pid)
             if addr is not None and addr not in word_kind:
                 continue  # a futex wake on another word: not the GIL's
             kind = word_kind.get(addr, "timer")
-            prev = last_cpu[wakee]
+            prev = cpus.last_cpu[wakee]
             if kind != "timer" and cpu == prev:
                 state = "waker"
             else:
-                state = "idle" if running.get(prev, 0) == 0 else "busy"
+                state = "idle" if cpus.idle(prev) else "busy"
             pending[wakee] = (kind, cpu, state)
         elif event.endswith("sched_wakeup"):
             w = WAKEUP.search(rest)
@@ -117,7 +131,7 @@ def wake_kinds(events, words, threads):
                 continue
             wakee, target = int(w.group(1)), int(w.group(2))
             kind, waker_cpu, state = pending.pop(wakee)
-            if target == last_cpu[wakee]:
+            if target == cpus.last_cpu[wakee]:
                 where = "stayed"
             elif kind != "timer" and target == waker_cpu:
                 where = "to_waker"
