@@ -17,7 +17,7 @@ const std::vector<std::string> kOsKeys = {
     "wakeup_granularity", "sleeper_credit",   "timer_slack",         "wake_affine",
     "balance_delay",      "timer_coalescing", "idle_wakeup_latency", "idle_timer_delay",
     "run_queues",         "migration_cost",   "delayed_dequeue",     "tick",
-    "slice"};
+    "slice",              "light_share",      "light_follows_waker", "sleeper_credit_for"};
 // clang-format on
 const std::vector<std::string> kCommonGilKeys = {"version", "waiter_choice"};
 const std::vector<std::string> kSwitchKeys = {
@@ -130,6 +130,24 @@ void read_os(FieldReader& r, const YAML::Node& node, models::OsSpec& os) {
   }
   if (node["delayed_dequeue"]) {
     if (auto v = r.boolean(node["delayed_dequeue"], "os.delayed_dequeue")) os.delayed_dequeue = *v;
+  }
+  if (node["light_share"]) {
+    if (auto v = r.number(node["light_share"], "os.light_share", 0, 1)) os.light_share = *v;
+  }
+  if (node["light_follows_waker"]) {
+    if (auto v = r.number(node["light_follows_waker"], "os.light_follows_waker", 0, 1)) {
+      os.light_follows_waker = *v;
+    }
+  }
+  if (node["sleeper_credit_for"]) {
+    if (auto v = r.string(node["sleeper_credit_for"], "os.sleeper_credit_for")) {
+      if (*v == "all" || *v == "light") {
+        os.credit_light_only = *v == "light";
+      } else {
+        r.error(node["sleeper_credit_for"], "os.sleeper_credit_for",
+                "expected all or light, found \"" + *v + "\"");
+      }
+    }
   }
   if (node["wake_affine"]) {
     if (auto v = r.number(node["wake_affine"], "os.wake_affine", 0, 1)) os.wake_affine = *v;

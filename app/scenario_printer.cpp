@@ -82,8 +82,11 @@ std::string resolved_yaml(const models::Scenario& s) {
   out += "  wakeup_preemption: " + b(s.os.wakeup_preemption) + "\n";
   out += "  wakeup_granularity: " + dur(double(s.os.wakeup_granularity)) + "\n";
   out += "  sleeper_credit: " + dur(double(s.os.sleeper_credit)) + "\n";
+  out += "  sleeper_credit_for: " + std::string(s.os.credit_light_only ? "light" : "all") + "\n";
   out += "  timer_slack: " + dist_text(s.os.timer_slack) + "\n";
   out += "  wake_affine: " + format_double(s.os.wake_affine) + "\n";
+  out += "  light_share: " + format_double(s.os.light_share) + "\n";
+  out += "  light_follows_waker: " + format_double(s.os.light_follows_waker) + "\n";
   out += "  balance_delay: " + dur(double(s.os.balance_delay)) + "\n";
   out += "  run_queues: " + std::string(s.os.per_cpu_queues ? "per_cpu" : "global") + "\n";
   out += "  migration_cost: " + dur(double(s.os.migration_cost)) + "\n";

@@ -1,6 +1,7 @@
 #include "models/os_scheduler.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <stdexcept>
 
@@ -21,8 +22,25 @@ OsScheduler::OsScheduler(sim::Simulator& sim, const MachineSpec& machine, const 
       queues_(spec.per_cpu_queues ? std::size_t(machine.logical_cpus()) : 1),
       timers_(sim, machine.logical_cpus(), spec.timer_coalescing, spec.idle_timer_delay, this) {}
 
+namespace {
+
+constexpr double kUseHalfLife = 32.0 * double(sim::kMillisecond);
+
+/// `use` decayed over `elapsed`, during which the thread was on a CPU (`on`) or not.
+double decayed_use(double use, sim::Time elapsed, bool on) {
+  const double keep = std::exp2(-double(elapsed) / kUseHalfLife);
+  return use * keep + (on ? 1 - keep : 0);
+}
+
+}  // namespace
+
+double OsScheduler::recent_use(const Task& task) const {
+  return decayed_use(task.recent_use, sim_.now() - task.since, on_cpu(task.cat));
+}
+
 void OsScheduler::settle_time(Task& task) {
   const sim::Time now = sim_.now();
+  if (tracks_use()) task.recent_use = recent_use(task);
   task.split[std::size_t(task.cat)] += now - task.since;
   if (on_cpu(task.cat)) task.vruntime += now - task.since;
   task.since = now;
@@ -33,6 +51,7 @@ void OsScheduler::account(Task& task, TimeCat next, sim::Time now) {
   // when split() is read), and vruntime_now() counts a running thread's time since `since`.
   if (next == task.cat) return;
   const sim::Time elapsed = now - task.since;
+  if (tracks_use()) task.recent_use = decayed_use(task.recent_use, elapsed, on_cpu(task.cat));
   task.split[std::size_t(task.cat)] += elapsed;
   if (on_cpu(task.cat)) task.vruntime += elapsed;
   task.since = now;
@@ -77,7 +96,12 @@ void OsScheduler::wake(ThreadId t, ThreadId waker) {
     return;
   }
   update_min_vruntime();
-  k.vruntime = std::max(k.vruntime, min_vruntime_ - spec_.sleeper_credit);
+  const bool credited = !spec_.credit_light_only || recent_use(k) < spec_.light_share;
+  k.vruntime = std::max(k.vruntime, min_vruntime_ - (credited ? spec_.sleeper_credit : 0));
+  if (follows_waker(t, waker)) {
+    wake_affine(t, tasks_[waker].cpu, waker);
+    return;
+  }
   const CpuId cpu = pick_idle_cpu(k.last_cpu);
   if (cpu != kNoCpu && spec_.wake_affine > 0 && k.last_cpu != kNoCpu &&
       cpus_[k.last_cpu].thread != kNoThread && rngs_[t]->uniform01() < spec_.wake_affine) {
@@ -117,6 +141,16 @@ void OsScheduler::wake(ThreadId t, ThreadId waker) {
     return;
   }
   enqueue(t, kNoCpu);
+}
+
+bool OsScheduler::follows_waker(ThreadId t, ThreadId waker) {
+  if (spec_.light_follows_waker <= 0 || waker == kNoThread) return false;
+  const Task& k = tasks_[t];
+  const CpuId there = tasks_[waker].cpu;
+  if (there == kNoCpu || there == k.last_cpu || k.last_cpu == kNoCpu) return false;
+  if (cpus_[k.last_cpu].thread != kNoThread) return false;  // its own CPU is busy: it stays
+  if (recent_use(k) >= spec_.light_share * recent_use(tasks_[waker])) return false;
+  return rngs_[t]->uniform01() < spec_.light_follows_waker;
 }
 
 void OsScheduler::wake_affine(ThreadId t, CpuId cpu, ThreadId waker) {

@@ -42,6 +42,15 @@
 //   runtime when the slice began plus a slice); a thread queued meanwhile takes over at the
 //   first tick after the slice if it is the fairer. Without a tick, wake-ups preempt at once
 //   and `timeslice` bounds a turn.
+// - Light threads (`light_share`): a thread's recent CPU use is a decaying average of the share
+//   of a CPU it used (half-life 32 ms, as Linux's per-entity load tracking). A thread whose
+//   use is under `light_share` of its waker's, woken by a running thread while the CPU it last
+//   ran on idles, goes with chance `light_follows_waker` to the waker's CPU, preempting or
+//   queueing there (Linux's wake-affine pull towards the waker, which perf traces show for the
+//   convoy's I/O thread). With `sleeper_credit_for: light`, only threads whose use is under
+//   `light_share` get the sleeper credit; the others wake no further ahead than their own
+//   virtual runtime, so a CPU runs the thread queued before them first (as EEVDF, which keeps
+//   a thread's lag rather than crediting it for sleeping, does in the traces).
 // - Every time a thread is put on a CPU it first spends `context_switch` there (kernel time).
 //   On an idle CPU the switch ends the wake-up: the CPU counts as busy for it, but (a
 //   simplification that saves an event per wake-up) a hyperthread sibling is re-rated only
@@ -109,6 +118,15 @@ struct OsSpec {
   /// is the fairer (Linux 6.6 and later, without kernel preemption). `timeslice` is then unused.
   sim::Time tick = 0;
   sim::Time slice = 1400 * sim::kMicrosecond;  ///< with `tick`: the base slice
+  /// A light thread's recent CPU use (a decaying average of its share of a CPU, half-life
+  /// 32 ms) is under this share: of its waker's use for light_follows_waker, of a whole CPU
+  /// for credit_light_only.
+  double light_share = 0.3;
+  /// Chance that a light thread woken by a running thread while the CPU it last ran on idles
+  /// goes to the waker's CPU instead (0: it takes the idle CPU).
+  double light_follows_waker = 0;
+  /// Only light threads get the sleeper credit (false: every thread).
+  bool credit_light_only = false;
 };
 
 /// Per-thread time split, in nanoseconds, indexed by TimeCat.
@@ -185,6 +203,7 @@ class OsScheduler : private Machine::Listener, private HrTimers::CpuState {
     sim::Time on_cpu_since = 0;
     sim::Time off_cpu_at = 0;  // when it last left a CPU (cache-hot for migration_cost)
     sim::Time vruntime = 0;    // CPU time used, as of `since`
+    double recent_use = 0;     // decaying average of its CPU share, as of `since` (tracks_use)
     sim::EventId wake_event;
     sim::EventId switch_event;  // end of a context switch (no hyperthreads)
     TimeSplit split{};
@@ -204,6 +223,12 @@ class OsScheduler : private Machine::Listener, private HrTimers::CpuState {
   void account(Task& task, TimeCat next) { account(task, next, sim_.now()); }
   /// Brings the task's time split and virtual runtime up to now.
   void settle_time(Task& task);
+  /// Whether any rule reads the threads' recent CPU use (it costs a decay per state change).
+  bool tracks_use() const { return spec_.light_follows_waker > 0 || spec_.credit_light_only; }
+  /// The task's recent CPU use, as of now.
+  double recent_use(const Task& task) const;
+  /// wake(): whether light thread t, woken by `waker`, goes to the waker's CPU.
+  bool follows_waker(ThreadId t, ThreadId waker);
   void arrive(ThreadId t);
   void land(ThreadId t);
   /// wake(): stays on its busy previous CPU `cpu` (wake_affine).
