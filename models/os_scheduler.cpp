@@ -1,7 +1,6 @@
 #include "models/os_scheduler.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <functional>
 #include <stdexcept>
 
@@ -21,22 +20,6 @@ OsScheduler::OsScheduler(sim::Simulator& sim, const MachineSpec& machine, const 
       rngs_(std::move(thread_rngs)),
       queues_(spec.per_cpu_queues ? std::size_t(machine.logical_cpus()) : 1),
       timers_(sim, machine.logical_cpus(), spec.timer_coalescing, spec.idle_timer_delay, this) {}
-
-namespace {
-
-constexpr double kUseHalfLife = 32.0 * double(sim::kMillisecond);
-
-/// `use` decayed over `elapsed`, during which the thread was on a CPU (`on`) or not.
-double decayed_use(double use, sim::Time elapsed, bool on) {
-  const double keep = std::exp2(-double(elapsed) / kUseHalfLife);
-  return use * keep + (on ? 1 - keep : 0);
-}
-
-}  // namespace
-
-double OsScheduler::recent_use(const Task& task) const {
-  return decayed_use(task.recent_use, sim_.now() - task.since, on_cpu(task.cat));
-}
 
 void OsScheduler::settle_time(Task& task) {
   const sim::Time now = sim_.now();
@@ -141,16 +124,6 @@ void OsScheduler::wake(ThreadId t, ThreadId waker) {
     return;
   }
   enqueue(t, kNoCpu);
-}
-
-bool OsScheduler::follows_waker(ThreadId t, ThreadId waker) {
-  if (spec_.light_follows_waker <= 0 || waker == kNoThread) return false;
-  const Task& k = tasks_[t];
-  const CpuId there = tasks_[waker].cpu;
-  if (there == kNoCpu || there == k.last_cpu || k.last_cpu == kNoCpu) return false;
-  if (cpus_[k.last_cpu].thread != kNoThread) return false;  // its own CPU is busy: it stays
-  if (recent_use(k) >= spec_.light_share * recent_use(tasks_[waker])) return false;
-  return rngs_[t]->uniform01() < spec_.light_follows_waker;
 }
 
 void OsScheduler::wake_affine(ThreadId t, CpuId cpu, ThreadId waker) {

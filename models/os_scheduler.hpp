@@ -225,6 +225,8 @@ class OsScheduler : private Machine::Listener, private HrTimers::CpuState {
   void settle_time(Task& task);
   /// Whether any rule reads the threads' recent CPU use (it costs a decay per state change).
   bool tracks_use() const { return spec_.light_follows_waker > 0 || spec_.credit_light_only; }
+  /// `use` decayed over `elapsed`, during which the thread was on a CPU (`on`) or not.
+  static double decayed_use(double use, sim::Time elapsed, bool on);
   /// The task's recent CPU use, as of now.
   double recent_use(const Task& task) const;
   /// wake(): whether light thread t, woken by `waker`, goes to the waker's CPU.
