@@ -118,39 +118,31 @@ void read_os(FieldReader& r, const YAML::Node& node, models::OsSpec& os) {
   dur("migration_cost", Sign::NonNegative, os.migration_cost);
   dur("tick", Sign::NonNegative, os.tick);
   dur("slice", Sign::Positive, os.slice);
-  if (node["run_queues"]) {
-    if (auto v = r.string(node["run_queues"], "os.run_queues")) {
-      if (*v == "global" || *v == "per_cpu") {
-        os.per_cpu_queues = *v == "per_cpu";
-      } else {
-        r.error(node["run_queues"], "os.run_queues",
-                "expected global or per_cpu, found \"" + *v + "\"");
-      }
+  // A number between 0 and 1.
+  auto share = [&](const char* key, double& out) {
+    if (!node[key]) return;
+    if (auto v = r.number(node[key], std::string("os.") + key, 0, 1)) out = *v;
+  };
+  // One of two words: `is_second` says which.
+  auto choice = [&](const char* key, const std::string& first, const std::string& second,
+                    bool& is_second) {
+    if (!node[key]) return;
+    const std::string path = std::string("os.") + key;
+    auto v = r.string(node[key], path);
+    if (!v) return;
+    if (*v == first || *v == second) {
+      is_second = *v == second;
+    } else {
+      r.error(node[key], path, "expected " + first + " or " + second + ", found \"" + *v + "\"");
     }
-  }
+  };
+  choice("run_queues", "global", "per_cpu", os.per_cpu_queues);
+  choice("sleeper_credit_for", "all", "light", os.credit_light_only);
+  share("wake_affine", os.wake_affine);
+  share("light_share", os.light_share);
+  share("light_follows_waker", os.light_follows_waker);
   if (node["delayed_dequeue"]) {
     if (auto v = r.boolean(node["delayed_dequeue"], "os.delayed_dequeue")) os.delayed_dequeue = *v;
-  }
-  if (node["light_share"]) {
-    if (auto v = r.number(node["light_share"], "os.light_share", 0, 1)) os.light_share = *v;
-  }
-  if (node["light_follows_waker"]) {
-    if (auto v = r.number(node["light_follows_waker"], "os.light_follows_waker", 0, 1)) {
-      os.light_follows_waker = *v;
-    }
-  }
-  if (node["sleeper_credit_for"]) {
-    if (auto v = r.string(node["sleeper_credit_for"], "os.sleeper_credit_for")) {
-      if (*v == "all" || *v == "light") {
-        os.credit_light_only = *v == "light";
-      } else {
-        r.error(node["sleeper_credit_for"], "os.sleeper_credit_for",
-                "expected all or light, found \"" + *v + "\"");
-      }
-    }
-  }
-  if (node["wake_affine"]) {
-    if (auto v = r.number(node["wake_affine"], "os.wake_affine", 0, 1)) os.wake_affine = *v;
   }
   if (node["wakeup_latency"]) {
     if (auto v = r.dist(node["wakeup_latency"], "os.wakeup_latency", Sign::NonNegative)) {

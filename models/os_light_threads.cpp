@@ -18,13 +18,13 @@ double OsScheduler::recent_use(const Task& task) const {
   return decayed_use(task.recent_use, sim_.now() - task.since, on_cpu(task.cat));
 }
 
-bool OsScheduler::follows_waker(ThreadId t, ThreadId waker) {
+bool OsScheduler::follows_waker(ThreadId t, ThreadId waker, double use) {
   if (spec_.light_follows_waker <= 0 || waker == kNoThread) return false;
   const Task& k = tasks_[t];
   const CpuId there = tasks_[waker].cpu;
   if (there == kNoCpu || there == k.last_cpu || k.last_cpu == kNoCpu) return false;
   if (cpus_[k.last_cpu].thread != kNoThread) return false;  // its own CPU is busy: it stays
-  if (recent_use(k) >= spec_.light_share * recent_use(tasks_[waker])) return false;
+  if (use >= spec_.light_share * recent_use(tasks_[waker])) return false;
   return rngs_[t]->uniform01() < spec_.light_follows_waker;
 }
 

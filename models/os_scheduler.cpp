@@ -79,9 +79,10 @@ void OsScheduler::wake(ThreadId t, ThreadId waker) {
     return;
   }
   update_min_vruntime();
-  const bool credited = !spec_.credit_light_only || recent_use(k) < spec_.light_share;
+  const double use = tracks_use() ? recent_use(k) : 0;
+  const bool credited = !spec_.credit_light_only || use < spec_.light_share;
   k.vruntime = std::max(k.vruntime, min_vruntime_ - (credited ? spec_.sleeper_credit : 0));
-  if (follows_waker(t, waker)) {
+  if (follows_waker(t, waker, use)) {
     wake_affine(t, tasks_[waker].cpu, waker);
     return;
   }

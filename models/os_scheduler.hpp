@@ -229,8 +229,9 @@ class OsScheduler : private Machine::Listener, private HrTimers::CpuState {
   static double decayed_use(double use, sim::Time elapsed, bool on);
   /// The task's recent CPU use, as of now.
   double recent_use(const Task& task) const;
-  /// wake(): whether light thread t, woken by `waker`, goes to the waker's CPU.
-  bool follows_waker(ThreadId t, ThreadId waker);
+  /// wake(): whether thread t, of recent CPU use `use`, woken by `waker`, is light and goes to
+  /// the waker's CPU.
+  bool follows_waker(ThreadId t, ThreadId waker, double use);
   void arrive(ThreadId t);
   void land(ThreadId t);
   /// wake(): stays on its busy previous CPU `cpu` (wake_affine).
