@@ -17,7 +17,8 @@ const std::vector<std::string> kOsKeys = {
     "wakeup_granularity", "sleeper_credit",   "timer_slack",         "wake_affine",
     "balance_delay",      "timer_coalescing", "idle_wakeup_latency", "idle_timer_delay",
     "run_queues",         "migration_cost",   "delayed_dequeue",     "tick",
-    "slice",              "light_share",      "light_follows_waker", "sleeper_credit_for"};
+    "slice",              "light_share",      "light_follows_waker", "sleeper_credit_for",
+    "placement"};
 // clang-format on
 const std::vector<std::string> kCommonGilKeys = {"version", "waiter_choice"};
 const std::vector<std::string> kSwitchKeys = {
@@ -138,6 +139,7 @@ void read_os(FieldReader& r, const YAML::Node& node, models::OsSpec& os) {
   };
   choice("run_queues", "global", "per_cpu", os.per_cpu_queues);
   choice("sleeper_credit_for", "all", "light", os.credit_light_only);
+  choice("placement", "credit", "lag", os.lag_placement);
   share("wake_affine", os.wake_affine);
   share("light_share", os.light_share);
   share("light_follows_waker", os.light_follows_waker);

@@ -82,6 +82,7 @@ std::string resolved_yaml(const models::Scenario& s) {
   out += "  wakeup_preemption: " + b(s.os.wakeup_preemption) + "\n";
   out += "  wakeup_granularity: " + dur(double(s.os.wakeup_granularity)) + "\n";
   out += "  sleeper_credit: " + dur(double(s.os.sleeper_credit)) + "\n";
+  out += "  placement: " + std::string(s.os.lag_placement ? "lag" : "credit") + "\n";
   out += "  sleeper_credit_for: " + std::string(s.os.credit_light_only ? "light" : "all") + "\n";
   out += "  timer_slack: " + dist_text(s.os.timer_slack) + "\n";
   out += "  wake_affine: " + format_double(s.os.wake_affine) + "\n";

@@ -37,38 +37,6 @@ ThreadId OsScheduler::pop_queue(CpuId cpu) {
   return t;
 }
 
-void OsScheduler::drop_delayed_front(CpuId cpu, sim::Time running) {
-  RunQueue& q = queue_of(cpu);
-  while (!q.empty() && tasks_[q.front().second].delayed && q.front().first < running) {
-    tasks_[q.front().second].delayed = false;
-    std::pop_heap(q.begin(), q.end(), std::greater<>());
-    q.pop_back();
-  }
-}
-
-bool OsScheduler::delays_dequeue(ThreadId t, CpuId cpu) const {
-  if (!spec_.delayed_dequeue || !spec_.per_cpu_queues) return false;
-  const RunQueue& q = queue_of(cpu);
-  bool runnable = false;
-  sim::Time sum = tasks_[t].vruntime;
-  for (const auto& [v, u] : q) {
-    runnable = runnable || !tasks_[u].delayed;
-    sum += v;
-  }
-  // Not eligible: past the average virtual runtime of its CPU's threads (EEVDF's 0-lag point).
-  return runnable && tasks_[t].vruntime * std::int64_t(q.size() + 1) > sum;
-}
-
-void OsScheduler::undelay(ThreadId t) {
-  Task& k = tasks_[t];
-  RunQueue& q = queue_of(k.last_cpu);
-  const auto at = std::find_if(q.begin(), q.end(), [t](const auto& e) { return e.second == t; });
-  if (at == q.end()) throw std::logic_error("a delayed thread missing from its queue");
-  q.erase(at);
-  std::make_heap(q.begin(), q.end(), std::greater<>());
-  k.delayed = false;
-}
-
 ThreadId OsScheduler::pull_queued(bool hot_too) {
   const sim::Time now = sim_.now();
   std::size_t from = queues_.size();
@@ -102,7 +70,13 @@ sim::Time OsScheduler::preemption_lead(CpuId c, sim::Time wakee_vruntime) const 
   // next (no burst) is inside the kernel or a lock call and reaches a burst at once.
   if (k.state != State::Running || (!k.switching && !k.has_burst)) return -1;
   const sim::Time lead = vruntime_now(k) - wakee_vruntime;
-  if (spec_.tick > 0) {
+  bool claim_lost = false;  // the running thread is past the average (lag placement)
+  if (spec_.lag_placement) {
+    const Eligibility e = eligibility(c, wakee_vruntime, vruntime_now(k));
+    if (!e.wakee) return -1;
+    claim_lost = !e.running;
+  }
+  if (spec_.tick > 0 && !claim_lost) {
     // EEVDF: inside its slice the running thread keeps the CPU unless the wakee's deadline
     // (its virtual runtime plus a slice) comes first: it must lead by more than the running
     // thread has run since its slice began.
@@ -287,12 +261,16 @@ void OsScheduler::slice_expired(CpuId cpu) {
   if (queue_of(cpu).empty() || slot.thread == kNoThread) return;
   Task& k = tasks_[slot.thread];
   if (k.state != State::Running) return;
+  if (spec_.tick > 0 && sim_.now() < slice_end(cpu, false)) {
+    // A tick inside the slice (as it was before this tick renewed it): nothing is picked.
+    arm_tick_check(cpu, sim_.now() + 1);  // the next tick, not this one
+    return;
+  }
   drop_delayed_front(cpu, vruntime_now(k));
   if (queue_of(cpu).empty()) return;
   if (spec_.tick > 0) {
-    // A tick: the running thread keeps its CPU while its slice lasts (as it was before this
-    // tick renewed it), or while it is still the fairest.
-    if (sim_.now() < slice_end(cpu, false) || queue_of(cpu).front().first >= vruntime_now(k)) {
+    // A tick after the slice: the running thread keeps its CPU while it is still the fairest.
+    if (queue_of(cpu).front().first >= vruntime_now(k)) {
       arm_tick_check(cpu, sim_.now() + 1);  // the next tick, not this one
       return;
     }

@@ -21,36 +21,6 @@ OsScheduler::OsScheduler(sim::Simulator& sim, const MachineSpec& machine, const 
       queues_(spec.per_cpu_queues ? std::size_t(machine.logical_cpus()) : 1),
       timers_(sim, machine.logical_cpus(), spec.timer_coalescing, spec.idle_timer_delay, this) {}
 
-void OsScheduler::settle_time(Task& task) {
-  const sim::Time now = sim_.now();
-  if (tracks_use()) task.recent_use = recent_use(task);
-  task.split[std::size_t(task.cat)] += now - task.since;
-  if (on_cpu(task.cat)) task.vruntime += now - task.since;
-  task.since = now;
-}
-
-void OsScheduler::account(Task& task, TimeCat next, sim::Time now) {
-  // Staying in the same category needs no bookkeeping: the time is added when it changes (or
-  // when split() is read), and vruntime_now() counts a running thread's time since `since`.
-  if (next == task.cat) return;
-  const sim::Time elapsed = now - task.since;
-  if (tracks_use()) task.recent_use = decayed_use(task.recent_use, elapsed, on_cpu(task.cat));
-  task.split[std::size_t(task.cat)] += elapsed;
-  if (on_cpu(task.cat)) task.vruntime += elapsed;
-  task.since = now;
-  if (observer_ != nullptr) {
-    observer_->on_thread_state(now, ThreadId(&task - tasks_.data()), next,
-                               on_cpu(next) ? task.cpu : kNoCpu);
-  }
-  task.cat = next;
-}
-
-const TimeSplit& OsScheduler::split(ThreadId t) {
-  Task& k = tasks_[t];
-  if (k.state != State::Exited && k.state != State::Unborn) settle_time(k);
-  return k.split;
-}
-
 void OsScheduler::set_wait_cat(ThreadId t, TimeCat cat) {
   Task& k = tasks_[t];
   k.wait_cat = cat;
@@ -78,17 +48,25 @@ void OsScheduler::wake(ThreadId t, ThreadId waker) {
     wake_affine(t, k.last_cpu, waker);
     return;
   }
-  update_min_vruntime();
   const double use = tracks_use() ? recent_use(k) : 0;
-  const bool credited = !spec_.credit_light_only || use < spec_.light_share;
-  k.vruntime = std::max(k.vruntime, min_vruntime_ - (credited ? spec_.sleeper_credit : 0));
+  if (!spec_.lag_placement) {
+    update_min_vruntime();
+    const bool credited = !spec_.credit_light_only || use < spec_.light_share;
+    k.vruntime = std::max(k.vruntime, min_vruntime_ - (credited ? spec_.sleeper_credit : 0));
+  }
+  // With lag placement, the virtual runtime depends on the queue the thread joins.
+  auto join = [&](CpuId target) {
+    if (spec_.lag_placement) place_by_lag(t, target);
+  };
   if (follows_waker(t, waker, use)) {
+    join(tasks_[waker].cpu);
     wake_affine(t, tasks_[waker].cpu, waker);
     return;
   }
   const CpuId cpu = pick_idle_cpu(k.last_cpu);
   if (cpu != kNoCpu && spec_.wake_affine > 0 && k.last_cpu != kNoCpu &&
       cpus_[k.last_cpu].thread != kNoThread && rngs_[t]->uniform01() < spec_.wake_affine) {
+    join(k.last_cpu);
     wake_affine(t, k.last_cpu, waker);
     return;
   }
@@ -98,9 +76,11 @@ void OsScheduler::wake(ThreadId t, ThreadId waker) {
     CpuId home = k.last_cpu;
     if (home == kNoCpu)
       home = waker != kNoThread && tasks_[waker].cpu != kNoCpu ? tasks_[waker].cpu : 0;
+    join(home);
     wake_affine(t, home, waker);
     return;
   }
+  join(cpu != kNoCpu ? cpu : 0);  // with the shared queue every CPU's is the same
   if (cpu != kNoCpu) {
     k.state = State::Waking;
     k.cpu = cpu;
@@ -283,6 +263,7 @@ void OsScheduler::trim_burst(ThreadId t, std::int64_t left) {
 void OsScheduler::block(ThreadId t, TimeCat cat) {
   Task& k = tasks_[t];
   if (k.state != State::Running || k.has_burst) throw std::logic_error("blocking a busy thread");
+  if (spec_.lag_placement) save_lag(t, k.cpu);
   account(k, cat);
   k.state = State::Blocked;
   k.off_cpu_at = sim_.now();

@@ -51,6 +51,14 @@
 //   `light_share` get the sleeper credit; the others wake no further ahead than their own
 //   virtual runtime, so a CPU runs the thread queued before them first (as EEVDF, which keeps
 //   a thread's lag rather than crediting it for sleeping, does in the traces).
+// - Lag (`placement: lag`, EEVDF, Linux 6.6 and later): instead of the sleeper credit, a thread
+//   leaving its CPU's queue (blocking, or a delayed thread picked: then at most 0) keeps its
+//   lag, the queue's average virtual runtime minus its own, clamped to twice the slice or a
+//   tick, whichever is longer; woken, it is placed that far behind the average of the queue it
+//   joins (on an empty one it keeps its virtual runtime). A sleeper thus gains nothing for
+//   sleeping, except through delayed dequeue. A wakee preempts only if it is eligible (not past
+//   the average, itself counted) and no eligible queued thread comes before it, and the
+//   running thread is past the average or (with a tick) out of its slice.
 // - Every time a thread is put on a CPU it first spends `context_switch` there (kernel time).
 //   On an idle CPU the switch ends the wake-up: the CPU counts as busy for it, but (a
 //   simplification that saves an event per wake-up) a hyperthread sibling is re-rated only
@@ -127,6 +135,12 @@ struct OsSpec {
   double light_follows_waker = 0;
   /// Only light threads get the sleeper credit (false: every thread).
   bool credit_light_only = false;
+  /// Wake-ups are placed by lag (EEVDF) instead of the sleeper credit: a thread that leaves its
+  /// CPU's queue keeps how far it was behind the queue's average virtual runtime (clamped to
+  /// twice the slice or a tick, whichever is longer) and is placed that far behind it again;
+  /// a wakee preempts only if it is eligible (not past the average) and the running thread is
+  /// past it or, with a tick, out of its slice.
+  bool lag_placement = false;
 };
 
 /// Per-thread time split, in nanoseconds, indexed by TimeCat.
@@ -204,6 +218,7 @@ class OsScheduler : private Machine::Listener, private HrTimers::CpuState {
     sim::Time off_cpu_at = 0;  // when it last left a CPU (cache-hot for migration_cost)
     sim::Time vruntime = 0;    // CPU time used, as of `since`
     double recent_use = 0;     // decaying average of its CPU share, as of `since` (tracks_use)
+    sim::Time lag = 0;         // lag_placement: its queue's average virtual runtime minus its own
     sim::EventId wake_event;
     sim::EventId switch_event;  // end of a context switch (no hyperthreads)
     TimeSplit split{};
@@ -232,6 +247,23 @@ class OsScheduler : private Machine::Listener, private HrTimers::CpuState {
   /// wake(): whether thread t, of recent CPU use `use`, woken by `waker`, is light and goes to
   /// the waker's CPU.
   bool follows_waker(ThreadId t, ThreadId waker, double use);
+  /// The sum of the virtual runtimes of the threads on the run queue CPU `cpu` takes from
+  /// (running or waking there, or on any CPU with the shared queue, and queued), and their
+  /// number.
+  std::pair<sim::Time, std::int64_t> queue_load(CpuId cpu) const;
+  sim::Time lag_limit() const;
+  /// lag_placement: thread t, still counted on `cpu`'s queue, leaves it keeping its lag.
+  void save_lag(ThreadId t, CpuId cpu);
+  /// lag_placement: places woken thread t on `cpu`'s queue, its lag behind the average.
+  void place_by_lag(ThreadId t, CpuId cpu);
+  /// lag_placement: whether a wakee of virtual runtime `wakee_vruntime` and the thread running
+  /// on CPU c (`running`) are eligible on c's queue, the wakee counted; the wakee only if no
+  /// eligible queued thread comes before it.
+  struct Eligibility {
+    bool wakee = false;
+    bool running = false;
+  };
+  Eligibility eligibility(CpuId c, sim::Time wakee_vruntime, sim::Time running) const;
   void arrive(ThreadId t);
   void land(ThreadId t);
   /// wake(): stays on its busy previous CPU `cpu` (wake_affine).

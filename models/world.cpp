@@ -29,8 +29,8 @@ World::World(sim::Simulator& sim, const Scenario& scenario) : sim_(sim), scenari
     GroupResult& gr = result_.groups[std::size_t(group_of_[t])];
     PyThread::Sinks sinks{&gr.gil_wait, &gr.io_resume};
     const auto g = std::size_t(group_of_[t]);
-    ProgramCursor program(
-        code_[g], sim.workload_stream(program_stream(scenario.groups[g].name, int(t - first_of_[g]))));
+    ProgramCursor program(code_[g], sim.workload_stream(program_stream(scenario.groups[g].name,
+                                                                       int(t - first_of_[g]))));
     starts_.push_back(scenario.groups[g].start.sample(program.rng()));
     threads_.push_back(
         std::make_unique<PyThread>(t, std::move(program), sim, *os_, *gil_, sinks, io_lane));
