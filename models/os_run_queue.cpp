@@ -69,10 +69,11 @@ sim::Time OsScheduler::preemption_lead(CpuId c, sim::Time wakee_vruntime) const 
   // Only a thread in the middle of a burst can be preempted; one that is deciding what to do
   // next (no burst) is inside the kernel or a lock call and reaches a burst at once.
   if (k.state != State::Running || (!k.switching && !k.has_burst)) return -1;
-  const sim::Time lead = vruntime_now(k) - wakee_vruntime;
+  const sim::Time running = vruntime_now(k);
+  const sim::Time lead = running - wakee_vruntime;
   bool claim_lost = false;  // the running thread is past the average (lag placement)
   if (spec_.lag_placement) {
-    const Eligibility e = eligibility(c, wakee_vruntime, vruntime_now(k));
+    const Eligibility e = eligibility(c, wakee_vruntime, running);
     if (!e.wakee) return -1;
     claim_lost = !e.running;
   }

@@ -1,7 +1,7 @@
 // Placement by lag (os.placement: lag, EEVDF): a thread keeps how far it was behind its
 // queue's average virtual runtime when it left and comes back that far behind, so it gains
 // nothing for sleeping, except in its CPU's queue through delayed dequeue. Checked on the
-// sleeper that calibrate runs beside spinners, on one CPU with Linux's tick.
+// sleeper that calibrate runs beside spinners, and on a delayed thread's timeline.
 #include <catch2/catch.hpp>
 
 #include "fixtures.hpp"
@@ -14,15 +14,21 @@ namespace {
 constexpr int kCycles = 100;
 constexpr sim::Time L = 20 * kMicrosecond;  // the wake-up latency
 
-/// Two CPUs with a 4 ms tick and per-CPU queues: a spinner on each, and from 1 ms a sleeper
-/// computing `compute` between naps of 1 ms, kCycles times (calibrate's probe).
-Scenario sleeper_beside_spinner(bool lag, bool delayed_dequeue, sim::Time compute) {
-  Scenario s = exact_scenario("3.11", 2, L);
+/// `cpus` CPUs with per-CPU queues, a 4 ms tick, slices of 1.4 ms and no wake-up granularity.
+Scenario eevdf_scenario(int cpus, bool lag, bool delayed_dequeue) {
+  Scenario s = exact_scenario("3.11", cpus, L);
   s.os.per_cpu_queues = true;
   s.os.tick = 4 * kMillisecond;
   s.os.wakeup_granularity = 0;
   s.os.lag_placement = lag;
   s.os.delayed_dequeue = delayed_dequeue;
+  return s;
+}
+
+/// Two CPUs (eevdf_scenario): a spinner on each, and from 1 ms a sleeper computing `compute`
+/// between naps of 1 ms, kCycles times (calibrate's probe).
+Scenario sleeper_beside_spinner(bool lag, bool delayed_dequeue, sim::Time compute) {
+  Scenario s = eevdf_scenario(2, lag, delayed_dequeue);
   s.groups.push_back(group("spin", 2, {step(StepKind::Native, 10 * kSecond)}));
   s.groups.push_back(group(
       "sleeper", 1,
@@ -79,18 +85,13 @@ TEST_CASE("without lag placement the sleeper credit applies as before", "[models
 }
 
 namespace {
-/// One CPU, a 4 ms tick, slices of 1.4 ms, lag placement and delayed dequeue. B runs from L:
+/// One CPU (eevdf_scenario), lag placement and delayed dequeue. B runs from L:
 /// 3.3 ms of native work, a sleep of `nap`, 1 ms more. The hog arrives at 3 ms for 100 ms,
 /// placed at B's virtual runtime then (3 ms - L): past its slice, B keeps the CPU (no lead).
 /// Blocking at 3.3 ms + L, B is past the average of the two (ineligible): it stays in the
 /// queue, delayed, while the hog runs from then, its slice ending at 4.7 ms + L.
 sim::Time delayed_b_finish(sim::Time nap) {
-  Scenario s = exact_scenario("3.11", 1, L);
-  s.os.per_cpu_queues = true;
-  s.os.tick = 4 * kMillisecond;
-  s.os.wakeup_granularity = 0;
-  s.os.lag_placement = true;
-  s.os.delayed_dequeue = true;
+  Scenario s = eevdf_scenario(1, true, true);
   s.groups.push_back(group("b", 1,
                            {step(StepKind::Native, 3300 * kMicrosecond), step(StepKind::Sleep, nap),
                             step(StepKind::Native, 1 * kMillisecond)}));
