@@ -64,11 +64,8 @@ void SwitchIntervalGil::wait(ThreadId t) {
 void SwitchIntervalGil::on_timeout(ThreadId t) {
   Waiter& w = waiters_[t];
   w.timer = {};
-  if (glibc()) {
-    glibc_cond_.unsleep(t);
-  } else {
-    cond_.remove(t);
-  }
+  // A futex waiter whose timer fired stays in the futex's queue until it runs again: a
+  // signal meanwhile is its own (it returns woken, not timed out).
   w.phase = Phase::CondWaking;
   w.timed_out = true;
   host_.wake(t, kNoThread);
@@ -100,6 +97,10 @@ void SwitchIntervalGil::signal_cond(ThreadId waker) {
 
 void SwitchIntervalGil::wake_signalled(ThreadId t, ThreadId waker) {
   Waiter& w = waiters_[t];
+  if (w.phase == Phase::CondWaking) {  // its timer woke it; it has not run since
+    w.timed_out = false;
+    return;
+  }
   host_.cancel_timer(w.timer);
   w.phase = Phase::CondWaking;
   w.timed_out = false;
@@ -161,6 +162,7 @@ void SwitchIntervalGil::on_running(ThreadId t) {
     return;
   }
   if (w.phase != Phase::CondWaking) throw std::logic_error("GIL: unexpected wake-up");
+  cond_.remove(t);
   if (w.timed_out) host_.gil_event(t, GilEvent::WaitTimedOut);
   if (!locked_) {
     w.phase = Phase::Idle;

@@ -8,7 +8,10 @@
 //   on every wake-up (the timeout, a futex hrtimer, fires `timer_slack` late, as a sleep's
 //   does). If the wait timed out, the GIL is still locked and switch_number has not
 //   moved, it posts a drop request; in every case it loops. A wake-up needs the OS: the waiter
-//   re-checks only once it is back on a CPU (wake-up latency, run queue).
+//   re-checks only once it is back on a CPU (wake-up latency, run queue). Until then it is
+//   still in the futex's queue (Linux unqueues a futex waiter when it runs): a signal
+//   meanwhile is its own and its wait returns woken, not timed out. Kernel traces of the 1 ms
+//   convoy show the I/O thread taking the GIL so, its timer having fired on the holder's CPU.
 // - The holder notices a drop request at its next eval-breaker check point: within
 //   `check_gap` of bytecode (uniformly placed), or when a C call returns; a long C call is
 //   never interrupted. It then drops the GIL and immediately calls take_gil again.

@@ -222,6 +222,7 @@ void SwitchIntervalGil::g_on_running(ThreadId t) {
   }
   if (w.phase != Phase::CondWaking) throw std::logic_error("GIL: unexpected wake-up");
   if (w.timed_out) {
+    glibc_cond_.unsleep(t);                  // its futex wait returns ETIMEDOUT only now
     if (glibc_cond_.cancel(t)) g_signal(t);  // it had been signalled: a replacement
     g_returned(t, true);
     return;

@@ -158,7 +158,8 @@ TEST_CASE(
   // often lead the running thread and preempt it; without, they wait their turn.
   const std::uint64_t credit_all = crunchers_preemptions(false);
   const std::uint64_t credit_light = crunchers_preemptions(true);
-  REQUIRE(credit_all > 1000);
+  REQUIRE(credit_all > 500);
+  CAPTURE(credit_all, credit_light);
   CHECK(credit_light * 20 < credit_all);
 }
 
