@@ -110,4 +110,75 @@ void OsScheduler::undelay(ThreadId t) {
   k.delayed = false;
 }
 
+// Deadlines (with a tick; update_deadline, set_protect_slice, __pick_eevdf): a thread placed by a
+// wake-up gets a deadline a slice past its virtual runtime; the first update after its virtual
+// runtime passes it (a tick, or a wake-up onto its CPU) renews it a slice past that. Picked, a
+// thread keeps its deadline and is protected until it reaches it.
+
+void OsScheduler::begin_slice(CpuId cpu) {
+  if (spec_.tick == 0) return;
+  CpuSlot& slot = cpus_[cpu];
+  const Task& k = tasks_[slot.thread];
+  const sim::Time left = k.deadline - k.vruntime;  // its virtual runtime as of the pick
+  slot.protect_end = k.on_cpu_since + left;
+  slot.deadline_end = k.on_cpu_since + std::max(left, sim::Time(0));
+  slot.updated = k.on_cpu_since;
+}
+
+void OsScheduler::end_slice(CpuId cpu) {
+  if (spec_.tick == 0) return;
+  Task& k = tasks_[cpus_[cpu].thread];
+  k.deadline = vruntime_now(k) + (slice_end(cpu, true) - sim_.now());
+}
+
+void OsScheduler::renew_deadline(CpuId cpu) {
+  if (spec_.tick == 0) return;
+  CpuSlot& slot = cpus_[cpu];
+  if (slot.thread == kNoThread || tasks_[slot.thread].state != State::Running) return;
+  slot.updated = sim_.now();
+  if (sim_.now() >= slice_end(cpu, true)) slot.deadline_end = sim_.now() + spec_.slice;
+}
+
+sim::Time OsScheduler::eevdf_lead(CpuId c, const Task& w, sim::Time running,
+                                  bool claim_lost) const {
+  const sim::Time lead = std::max(running - w.vruntime, sim::Time(0));
+  if (claim_lost) return lead;  // past the average, it cannot be picked
+  const sim::Time now = sim_.now();
+  if (now < cpus_[c].protect_end) return -1;
+  // Its deadline, renewed by this wake-up if it had passed; Linux picks the wakee on a tie.
+  const sim::Time end = slice_end(c, true);
+  const sim::Time deadline = running + (end > now ? end - now : spec_.slice);
+  if (w.deadline > deadline) return -1;
+  return lead >= spec_.wakeup_granularity ? lead : -1;
+}
+
+bool OsScheduler::tick_picks_queued(CpuId cpu) const {
+  const RunQueue& q = queue_of(cpu);
+  const ThreadId front = q.front().second;
+  if (tasks_[front].delayed) return false;
+  const sim::Time running = vruntime_now(tasks_[cpus_[cpu].thread]);
+  const auto [sum, n] = queue_load(cpu);
+  if (q.front().first * n > sum) return false;  // not eligible
+  if (running * n > sum) return true;           // the running thread is not
+  const sim::Time now = sim_.now();
+  return tasks_[front].deadline <= running + (slice_end(cpu, true) - now);
+}
+
+void OsScheduler::requeue_delayed(ThreadId t) {
+  if (!spec_.lag_placement) return;
+  Task& k = tasks_[t];
+  const CpuId cpu = k.last_cpu;
+  auto [sum, n] = queue_load(cpu);  // without t, which undelay took out
+  const CpuSlot& slot = cpus_[cpu];
+  if (slot.thread != kNoThread && tasks_[slot.thread].state == State::Running) {
+    // The running thread's virtual runtime as of its CPU's last update: a tick or a wake-up.
+    const sim::Time last_tick = spec_.tick > 0 ? sim_.now() / spec_.tick * spec_.tick : 0;
+    sum -= sim_.now() - std::max({slot.updated, last_tick, tasks_[slot.thread].on_cpu_since});
+  }
+  if (n == 0 || (sum + k.vruntime) <= k.vruntime * (n + 1)) return;  // no lag gained
+  k.vruntime = sum / n;
+  k.lag = 0;
+  k.deadline = k.vruntime + spec_.slice;
+}
+
 }  // namespace gilsim::models

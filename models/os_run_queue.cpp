@@ -62,36 +62,31 @@ ThreadId OsScheduler::pull_queued(bool hot_too) {
   return t;
 }
 
-sim::Time OsScheduler::preemption_lead(CpuId c, sim::Time wakee_vruntime) const {
+sim::Time OsScheduler::preemption_lead(CpuId c, ThreadId w) const {
   const ThreadId t = cpus_[c].thread;
   if (t == kNoThread) return -1;
   const Task& k = tasks_[t];
   // Only a thread in the middle of a burst can be preempted; one that is deciding what to do
   // next (no burst) is inside the kernel or a lock call and reaches a burst at once.
   if (k.state != State::Running || (!k.switching && !k.has_burst)) return -1;
+  const Task& wakee = tasks_[w];
   const sim::Time running = vruntime_now(k);
-  const sim::Time lead = running - wakee_vruntime;
-  bool claim_lost = false;  // the running thread is past the average (lag placement)
-  if (spec_.lag_placement) {
-    const Eligibility e = eligibility(c, wakee_vruntime, running);
+  const sim::Time lead = running - wakee.vruntime;
+  bool claim_lost = false;  // the running thread is past the average (EEVDF)
+  if (spec_.lag_placement || spec_.tick > 0) {
+    const Eligibility e = eligibility(c, wakee.vruntime, running);
     if (!e.wakee) return -1;
     claim_lost = !e.running;
   }
-  if (spec_.tick > 0 && !claim_lost) {
-    // EEVDF: inside its slice the running thread keeps the CPU unless the wakee's deadline
-    // (its virtual runtime plus a slice) comes first: it must lead by more than the running
-    // thread has run since its slice began.
-    const sim::Time end = slice_end(c, true);
-    if (sim_.now() < end && lead <= sim_.now() - (end - spec_.slice)) return -1;
-  }
+  if (spec_.tick > 0) return eevdf_lead(c, wakee, running, claim_lost);
   return lead > 0 && lead >= spec_.wakeup_granularity ? lead : -1;
 }
 
-CpuId OsScheduler::pick_victim(sim::Time wakee_vruntime) const {
+CpuId OsScheduler::pick_victim(ThreadId w) const {
   CpuId best = kNoCpu;
   sim::Time best_lead = -1;
   for (CpuId c = 0; c < CpuId(cpus_.size()); ++c) {
-    const sim::Time lead = preemption_lead(c, wakee_vruntime);
+    const sim::Time lead = preemption_lead(c, w);
     if (lead >= 0 && lead > best_lead) {
       best = c;
       best_lead = lead;
@@ -124,6 +119,7 @@ void OsScheduler::preempt(CpuId cpu) {
   const ThreadId t = cpus_[cpu].thread;
   Task& k = tasks_[t];
   if (!k.switching && !k.has_burst) throw std::logic_error("preempting a thread between bursts");
+  end_slice(cpu);
   if (k.switching) {
     // The switch is redone when the thread runs again.
     if (machine_.threads_per_core() == 1) {
@@ -227,9 +223,9 @@ void OsScheduler::arm_slice_if_running(CpuId cpu) {
 }
 
 sim::Time OsScheduler::slice_end(CpuId cpu, bool tick_now_done) const {
-  // The slice ends `slice` after the pick; the first tick at or after its end renews it from
-  // that tick, and so on: renewals come every `every` ticks.
-  const sim::Time end = tasks_[cpus_[cpu].thread].on_cpu_since + spec_.slice;
+  // The slice ends when the running thread reaches its deadline; the first tick at or after
+  // that renews it a slice from that tick, and so on: renewals come every `every` ticks.
+  const sim::Time end = cpus_[cpu].deadline_end;
   const sim::Time first_renewal = tick_at_or_after(end);
   const sim::Time now = sim_.now();
   const sim::Time upto = tick_now_done ? now : now - 1;  // the last tick that has renewed it
@@ -252,7 +248,7 @@ void OsScheduler::arm_slice(CpuId cpu) {
 }
 
 void OsScheduler::arm_tick_check(CpuId cpu, sim::Time not_before) {
-  const sim::Time at = tick_at_or_after(std::max(slice_end(cpu, true), not_before));
+  const sim::Time at = tick_at_or_after(std::max(cpus_[cpu].protect_end, not_before));
   cpus_[cpu].slice = sim_.at(at, [this, cpu] { slice_expired(cpu); });
 }
 
@@ -262,16 +258,17 @@ void OsScheduler::slice_expired(CpuId cpu) {
   if (queue_of(cpu).empty() || slot.thread == kNoThread) return;
   Task& k = tasks_[slot.thread];
   if (k.state != State::Running) return;
-  if (spec_.tick > 0 && sim_.now() < slice_end(cpu, false)) {
-    // A tick inside the slice (as it was before this tick renewed it): nothing is picked.
-    arm_tick_check(cpu, sim_.now() + 1);  // the next tick, not this one
+  if (spec_.tick > 0 && sim_.now() < slot.protect_end) {
+    // A tick inside the protected slice: nothing is picked.
+    arm_tick_check(cpu, sim_.now() + 1);
     return;
   }
   drop_delayed_front(cpu, vruntime_now(k));
   if (queue_of(cpu).empty()) return;
   if (spec_.tick > 0) {
-    // A tick after the slice: the running thread keeps its CPU while it is still the fairest.
-    if (queue_of(cpu).front().first >= vruntime_now(k)) {
+    // Each tick after the protected slice: the running thread keeps its CPU while EEVDF would
+    // still pick it.
+    if (!tick_picks_queued(cpu)) {
       arm_tick_check(cpu, sim_.now() + 1);  // the next tick, not this one
       return;
     }

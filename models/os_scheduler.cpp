@@ -45,6 +45,7 @@ void OsScheduler::wake(ThreadId t, ThreadId waker) {
     // Still in its CPU's queue, which is busy: back there as it was (Linux's ttwu_runnable),
     // preempting or queueing.
     undelay(t);
+    requeue_delayed(t);
     wake_affine(t, k.last_cpu, waker);
     return;
   }
@@ -57,6 +58,7 @@ void OsScheduler::wake(ThreadId t, ThreadId waker) {
   // With lag placement, the virtual runtime depends on the queue the thread joins.
   auto join = [&](CpuId target) {
     if (spec_.lag_placement) place_by_lag(t, target);
+    k.deadline = k.vruntime + spec_.slice;  // EEVDF's place_entity
   };
   if (follows_waker(t, waker, use)) {
     join(tasks_[waker].cpu);
@@ -90,15 +92,16 @@ void OsScheduler::wake(ThreadId t, ThreadId waker) {
     k.wake_event = sim_.after(arrivals_, latency + spec_.context_switch, [this, t] { arrive(t); });
     return;
   }
+  if (waker != kNoThread && tasks_[waker].cpu != kNoCpu) renew_deadline(tasks_[waker].cpu);
   if (spec_.wakeup_preemption && waker != kNoThread && tasks_[waker].cpu != kNoCpu &&
-      preemption_lead(tasks_[waker].cpu, k.vruntime) >= 0) {
+      preemption_lead(tasks_[waker].cpu, t) >= 0) {
     // On the waker's own CPU: rescheduled on the way out of its system call.
     const CpuId victim = tasks_[waker].cpu;
     preempt(victim);
     dispatch(t, victim);
     return;
   }
-  if (spec_.wakeup_preemption && pick_victim(k.vruntime) != kNoCpu) {
+  if (spec_.wakeup_preemption && pick_victim(t) != kNoCpu) {
     k.state = State::Signalled;
     const sim::Time latency = spec_.wakeup_latency.sample(*rngs_[t]);
     k.wake_event = sim_.after(latency, [this, t] { land(t); });
@@ -109,7 +112,8 @@ void OsScheduler::wake(ThreadId t, ThreadId waker) {
 
 void OsScheduler::wake_affine(ThreadId t, CpuId cpu, ThreadId waker) {
   Task& k = tasks_[t];
-  if (spec_.wakeup_preemption && preemption_lead(cpu, k.vruntime) >= 0) {
+  renew_deadline(cpu);
+  if (spec_.wakeup_preemption && preemption_lead(cpu, t) >= 0) {
     if (waker != kNoThread && tasks_[waker].cpu == cpu) {
       preempt(cpu);
       dispatch(t, cpu);
@@ -133,10 +137,11 @@ void OsScheduler::land(ThreadId t) {
     // It stays on that CPU: preempts what runs there now, or takes it if it fell idle.
     const CpuId cpu = k.affine;
     k.affine = kNoCpu;
+    renew_deadline(cpu);
     if (cpus_[cpu].thread == kNoThread) {
       --idle_cpus_;
       dispatch(t, cpu);
-    } else if (preemption_lead(cpu, k.vruntime) >= 0) {
+    } else if (preemption_lead(cpu, t) >= 0) {
       preempt(cpu);
       dispatch(t, cpu);
     } else {
@@ -150,7 +155,7 @@ void OsScheduler::land(ThreadId t) {
     dispatch(t, cpu);
     return;
   }
-  const CpuId victim = pick_victim(k.vruntime);
+  const CpuId victim = pick_victim(t);
   if (victim != kNoCpu) {
     preempt(victim);
     dispatch(t, victim);
@@ -182,6 +187,7 @@ void OsScheduler::dispatch(ThreadId t, CpuId cpu) {
     k.on_cpu_since = sim_.now();
     k.switching = true;
     ++switches_;
+    begin_slice(cpu);
     if (!queue_of(cpu).empty()) arm_slice(cpu);
     account(k, TimeCat::Sys);
     if (machine_.threads_per_core() == 1) {
@@ -202,6 +208,7 @@ void OsScheduler::start_running(ThreadId t, CpuId cpu, sim::Time on_cpu_since) {
   k.state = State::Running;
   k.on_cpu_since = on_cpu_since;
   ++switches_;
+  begin_slice(cpu);
   if (!queue_of(cpu).empty()) arm_slice(cpu);
   if (k.has_burst) {
     account(k, k.burst_cat);
@@ -264,6 +271,7 @@ void OsScheduler::block(ThreadId t, TimeCat cat) {
   Task& k = tasks_[t];
   if (k.state != State::Running || k.has_burst) throw std::logic_error("blocking a busy thread");
   if (spec_.lag_placement) save_lag(t, k.cpu);
+  end_slice(k.cpu);
   account(k, cat);
   k.state = State::Blocked;
   k.off_cpu_at = sim_.now();

@@ -35,13 +35,16 @@
 //   there stays in that queue, blocked, until the CPU would pick it (it then leaves for good,
 //   without preempting anyone) or it is woken: it is then back in that queue, preempting or
 //   queueing there, with no search for an idle CPU (ttwu_runnable).
-// - Tick (`tick`, `slice`; EEVDF, Linux 6.6 and later, in a kernel without preemption): a
-//   running thread's slice lasts `slice` from when its CPU picked it and is renewed by the
-//   first tick after it ends. Inside its slice a wake-up preempts it only if the wakee's
-//   deadline (its virtual runtime plus a slice) comes before the running thread's (its virtual
-//   runtime when the slice began plus a slice); a thread queued meanwhile takes over at the
-//   first tick after the slice if it is the fairer. Without a tick, wake-ups preempt at once
-//   and `timeslice` bounds a turn.
+// - Tick (`tick`, `slice`; EEVDF, Linux 6.6 and later, in a kernel without preemption; 6.18's
+//   update_curr, update_deadline, set_protect_slice, __pick_eevdf): each thread has a deadline
+//   in virtual runtime, a slice past where a wake-up placed it. Running, it passes its
+//   deadline; the next update of its CPU (a tick, or a wake-up onto that CPU) renews it a slice
+//   past its virtual runtime then. A thread keeps its deadline off its CPU and, picked, is
+//   protected until it reaches the deadline it had (RUN_TO_PARITY). Past the average virtual
+//   runtime of its CPU's threads, the running thread yields to an eligible wakee at once.
+//   Otherwise, once unprotected, it yields to a wakee whose deadline comes before its own or
+//   ties with it, and at each tick to a queued thread that is eligible with such a deadline.
+//   Without a tick, wake-ups preempt at once and `timeslice` bounds a turn.
 // - Light threads (`light_share`): a thread's recent CPU use is a decaying average of the share
 //   of a CPU it used (half-life 32 ms, as Linux's per-entity load tracking). A thread whose
 //   use is under `light_share` of its waker's, woken by a running thread while the CPU it last
@@ -56,9 +59,12 @@
 //   lag, the queue's average virtual runtime minus its own, clamped to twice the slice or a
 //   tick, whichever is longer; woken, it is placed that far behind the average of the queue it
 //   joins (on an empty one it keeps its virtual runtime). A sleeper thus gains nothing for
-//   sleeping, except through delayed dequeue. A wakee preempts only if it is eligible (not past
-//   the average, itself counted) and no eligible queued thread comes before it, and the
-//   running thread is past the average or (with a tick) out of its slice.
+//   sleeping, except through delayed dequeue. A delayed thread woken while still queued keeps
+//   its virtual runtime, unless it has gained a lag against the average as of its CPU's last
+//   update (the tick or wake-up before): it then comes back with none (Linux's DELAY_ZERO in
+//   requeue_delayed_entity). A wakee preempts only if it is eligible (not past the average,
+//   itself counted) and no eligible queued thread comes before it, and the running thread is
+//   past the average or (with a tick) loses on deadlines as above.
 // - Every time a thread is put on a CPU it first spends `context_switch` there (kernel time).
 //   On an idle CPU the switch ends the wake-up: the CPU counts as busy for it, but (a
 //   simplification that saves an event per wake-up) a hyperthread sibling is re-rated only
@@ -119,11 +125,10 @@ struct OsSpec {
   /// dequeue, Linux 6.12 and later).
   bool delayed_dequeue = false;
   /// The scheduler tick's period (Linux's 1/HZ; 0: none, every check is immediate). With a
-  /// tick, a running thread's slice lasts `slice` from when its CPU picked it and is renewed by
-  /// the first tick after it ends. Inside it a wake-up preempts it only if the wakee leads it
-  /// in virtual runtime by more than it has run since the slice began (EEVDF's earlier
-  /// deadline); a thread queued meanwhile takes over at the first tick after the slice, if it
-  /// is the fairer (Linux 6.6 and later, without kernel preemption). `timeslice` is then unused.
+  /// tick, EEVDF's deadlines decide (Linux 6.6 and later, without kernel preemption; see the
+  /// model above): a wakee or queued thread preempts the running thread if that one is past
+  /// the average, or out of its protected slice with a deadline no earlier than theirs.
+  /// `timeslice` is then unused.
   sim::Time tick = 0;
   sim::Time slice = 1400 * sim::kMicrosecond;  ///< with `tick`: the base slice
   /// A light thread's recent CPU use (a decaying average of its share of a CPU, half-life
@@ -139,7 +144,7 @@ struct OsSpec {
   /// CPU's queue keeps how far it was behind the queue's average virtual runtime (clamped to
   /// twice the slice or a tick, whichever is longer) and is placed that far behind it again;
   /// a wakee preempts only if it is eligible (not past the average) and the running thread is
-  /// past it or, with a tick, out of its slice.
+  /// past it or, with a tick, loses on deadlines.
   bool lag_placement = false;
 };
 
@@ -219,6 +224,7 @@ class OsScheduler : private Machine::Listener, private HrTimers::CpuState {
     sim::Time vruntime = 0;    // CPU time used, as of `since`
     double recent_use = 0;     // decaying average of its CPU share, as of `since` (tracks_use)
     sim::Time lag = 0;         // lag_placement: its queue's average virtual runtime minus its own
+    sim::Time deadline = 0;    // with a tick: its virtual deadline (EEVDF), while off its CPU
     sim::EventId wake_event;
     sim::EventId switch_event;  // end of a context switch (no hyperthreads)
     TimeSplit split{};
@@ -227,6 +233,12 @@ class OsScheduler : private Machine::Listener, private HrTimers::CpuState {
     ThreadId thread = kNoThread;  // running or reserved (Waking) thread
     sim::EventId slice;
     sim::Time idle_since = 0;  // when it last fell idle (meaningful while idle)
+    // With a tick, for the running thread: when its virtual runtime reaches its deadline as
+    // last set, when its protected slice ends (RUN_TO_PARITY: the deadline it had when its CPU
+    // picked it), and when its virtual runtime was last brought up to date (update_curr).
+    sim::Time deadline_end = 0;
+    sim::Time protect_end = 0;
+    sim::Time updated = 0;
   };
 
   static bool on_cpu(TimeCat cat) {
@@ -299,9 +311,27 @@ class OsScheduler : private Machine::Listener, private HrTimers::CpuState {
   CpuId pick_idle_cpu(CpuId prev) const;
   /// The wake-up latency onto idle CPU `cpu`, drawn from thread t's stream.
   sim::Time idle_wakeup_latency(CpuId cpu, ThreadId t);
-  /// How far the thread on CPU c leads a wakee, if the wakee may preempt it; else -1.
-  sim::Time preemption_lead(CpuId c, sim::Time wakee_vruntime) const;
-  CpuId pick_victim(sim::Time wakee_vruntime) const;
+  /// How far the thread on CPU c leads wakee w in virtual runtime (at least 0), if w may
+  /// preempt it; else -1.
+  sim::Time preemption_lead(CpuId c, ThreadId w) const;
+  CpuId pick_victim(ThreadId w) const;
+  /// With a tick: EEVDF's pick between wakee w (eligible) and the thread running on CPU c, of
+  /// virtual runtime `running`, past the average (`claim_lost`) or not: as preemption_lead.
+  sim::Time eevdf_lead(CpuId c, const Task& w, sim::Time running, bool claim_lost) const;
+  /// With a tick: the thread running on `cpu` starts its turn, keeping its deadline.
+  void begin_slice(CpuId cpu);
+  /// With a tick: the thread running on `cpu` leaves it, taking its deadline along.
+  void end_slice(CpuId cpu);
+  /// With a tick: a wake-up onto `cpu` brings its running thread up to date, renewing a
+  /// deadline that has passed (update_curr).
+  void renew_deadline(CpuId cpu);
+  /// lag_placement: a delayed thread woken while still queued that has gained a lag comes
+  /// back with none (Linux's DELAY_ZERO), against the running thread's virtual runtime as of
+  /// its CPU's last update.
+  void requeue_delayed(ThreadId t);
+  /// With a tick, at a tick after the running thread's protected slice: whether the front of
+  /// `cpu`'s queue is picked over it (eligible, with the earlier deadline or a tie).
+  bool tick_picks_queued(CpuId cpu) const;
   void dispatch(ThreadId t, CpuId cpu);
   void preempt(CpuId cpu);
   void release_cpu(CpuId cpu);
@@ -315,7 +345,7 @@ class OsScheduler : private Machine::Listener, private HrTimers::CpuState {
   /// before now (and by a tick falling now if `tick_now_done`).
   sim::Time slice_end(CpuId cpu, bool tick_now_done) const;
   /// With a tick: the next slice check on `cpu`, at the first tick at or after both the end of
-  /// its running thread's slice and `not_before`.
+  /// its running thread's protected slice and `not_before`.
   void arm_tick_check(CpuId cpu, sim::Time not_before);
   /// With a tick: the first tick at or after `t`.
   sim::Time tick_at_or_after(sim::Time t) const {

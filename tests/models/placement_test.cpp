@@ -206,7 +206,8 @@ TEST_CASE("a delayed thread that its CPU picks first is dequeued and wakes like 
 namespace {
 /// One CPU, a tick every 4 ms: the hog takes the CPU at L for 100 ms of native work; B arrives
 /// at `arrival` for 1 ms. B is placed `credit` of virtual runtime behind the hog (at most its
-/// whole run), its lead; with no granularity it may preempt the hog.
+/// whole run), its lead; with no granularity it may preempt the hog. Its deadline is a slice
+/// past its virtual runtime.
 Scenario hog_then_b(sim::Time tick, sim::Time slice, sim::Time credit, sim::Time arrival) {
   Scenario s = exact_scenario("3.11", 1, L);
   s.os.tick = tick;
@@ -229,32 +230,33 @@ std::pair<sim::Time, sim::Time> finishes(sim::Time tick, sim::Time slice, sim::T
 }  // namespace
 
 TEST_CASE(
-    "with a tick a woken thread preempts inside the running one's slice only if its deadline "
-    "comes first, else at the first tick after the slice",
+    "with a tick a woken thread with no lead preempts only once the running thread's protected "
+    "slice is over and its deadline has passed, a tie going to the wakee; else at a later tick",
     "[models][os][placement]") {
   const sim::Time ms = kMillisecond;
   const sim::Time us = kMicrosecond;
   const sim::Time tick = 4 * ms;
   const sim::Time slice = 1400 * us;
-  const sim::Time all = 50 * ms;  // a credit larger than the hog's whole run
-  // Without a tick B preempts the hog when its wake-up interrupt lands, L after it arrives.
-  CHECK(finishes(0, slice, all, 1 * ms).first == 2 * ms + L);
-  // The hog's slice runs from L to 1.4 ms + L. Arriving at 1 ms, B leads it by the 1 ms - L it
-  // has run, no more than it has run in its slice: B waits for the tick at 4 ms.
-  CHECK(finishes(tick, slice, all, 1 * ms).first == 5 * ms);
-  // Arriving at 2 ms, after the slice, B preempts at once.
-  CHECK(finishes(tick, slice, 200 * us, 2 * ms).first == 3 * ms + L);
-  // The tick at 4 ms renewed the slice until 5.4 ms. Leading by 200 us, B arriving at 4.5 ms
-  // (500 us into it) waits for the tick at 8 ms; arriving at 4.1 ms, it preempts at once, as it
-  // does at 6 ms, after the slice, and at 4.5 ms with the lead of the hog's whole run.
-  CHECK(finishes(tick, slice, 200 * us, 4500 * us).first == 9 * ms);
-  CHECK(finishes(tick, slice, 200 * us, 4100 * us).first == 5100 * us + L);
-  CHECK(finishes(tick, slice, 200 * us, 6 * ms).first == 7 * ms + L);
-  CHECK(finishes(tick, slice, all, 4500 * us).first == 5500 * us + L);
-  // A slice of 5 ms outlasts a tick period: it ends at 5 ms + L, the tick at 8 ms renews it
-  // until 13 ms, and B arriving at 10 ms, leading by 200 us, runs from the tick at 16 ms.
-  CHECK(finishes(tick, 5 * ms, 200 * us, 10 * ms).first == 17 * ms);
+  // B is placed at the hog's virtual runtime: no lead. Without a tick (CFS) it never preempts
+  // and waits for the end of the hog's 4 ms timeslice, at 4 ms + L.
+  CHECK(finishes(0, slice, 0, 1 * ms).first == 5 * ms + L);
+  // The hog's deadline, a slice past its start, falls at 1.4 ms + L; until then it is protected.
+  // Arriving at 1 ms, B queues; each tick after the protection picks, and at 4 ms the hog, past
+  // B, is past the average: B runs from 4 ms.
+  CHECK(finishes(tick, slice, 0, 1 * ms).first == 5 * ms);
+  // Arriving at 2 ms, after the deadline (no tick has renewed it), the wake-up renews it from
+  // now: B's deadline ties and B preempts once its interrupt lands, L later.
+  CHECK(finishes(tick, slice, 0, 2 * ms).first == 3 * ms + L);
+  // The tick at 4 ms renewed the hog's deadline to 5.4 ms: arriving at 4.5 ms, B has the later
+  // deadline and queues until the tick at 8 ms; arriving at 6 ms, past it, B preempts at once.
+  CHECK(finishes(tick, slice, 0, 4500 * us).first == 9 * ms);
+  CHECK(finishes(tick, slice, 0, 6 * ms).first == 7 * ms + L);
+  // With a lead, however small, the hog is past the average of the two: B preempts at once.
+  CHECK(finishes(tick, slice, 200 * us, 4500 * us).first == 5500 * us + L);
+  // A slice of 5 ms protects the hog until 5 ms + L: B arriving at 3 ms runs from the tick at
+  // 8 ms.
+  CHECK(finishes(tick, 5 * ms, 0, 3 * ms).first == 9 * ms);
   // The hog loses B's 1 ms whenever B runs.
-  CHECK(finishes(tick, slice, all, 1 * ms).second == 101 * ms + L);
-  CHECK(finishes(0, slice, all, 1 * ms).second == 101 * ms + L);
+  CHECK(finishes(tick, slice, 0, 1 * ms).second == 101 * ms + L);
+  CHECK(finishes(0, slice, 0, 1 * ms).second == 101 * ms + L);
 }
