@@ -22,8 +22,9 @@ const std::vector<std::string> kOsKeys = {
 // clang-format on
 const std::vector<std::string> kCommonGilKeys = {"version", "waiter_choice"};
 const std::vector<std::string> kSwitchKeys = {
-    "switch_interval", "check_gap",  "force_switching", "requester_wins", "requester_persistence",
-    "condvar",         "mutex_hold", "sleep_entry",     "drop_entry",     "wake_syscall"};
+    "switch_interval",       "check_gap",  "force_switching", "requester_wins",
+    "requester_persistence", "condvar",    "request_delay",   "mutex_hold",
+    "sleep_entry",           "drop_entry", "wake_syscall"};
 const std::vector<std::string> kTickKeys = {"check_interval",     "tick_cost",
                                             "release_syscall",    "failed_acquire",
                                             "empty_wake_syscall", "contended_release"};
@@ -258,6 +259,7 @@ void read_interpreter(FieldReader& r, const YAML::Node& node, models::GilSpec& g
     }
     word("condvar", gil.condvar,
          {{"drawn", models::CondvarModel::Drawn}, {"glibc", models::CondvarModel::Glibc}});
+    lock_dist("request_delay", gil.request_delay);
     lock_dist("mutex_hold", gil.mutex_hold);
     lock_dist("sleep_entry", gil.sleep_entry);
     lock_dist("drop_entry", gil.drop_entry);

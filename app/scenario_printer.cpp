@@ -119,6 +119,7 @@ std::string resolved_yaml(const models::Scenario& s) {
       out += "  requester_persistence: " + format_double(s.gil.requester_persistence) + "\n";
       out += "  condvar: " +
              std::string(s.gil.condvar == models::CondvarModel::Glibc ? "glibc" : "drawn") + "\n";
+      out += "  request_delay: " + dist_text(s.gil.request_delay) + "\n";
       out += "  mutex_hold: " + dist_text(s.gil.mutex_hold) + "\n";
       out += "  sleep_entry: " + dist_text(s.gil.sleep_entry) + "\n";
       out += "  drop_entry: " + dist_text(s.gil.drop_entry) + "\n";

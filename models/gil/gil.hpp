@@ -53,9 +53,13 @@ struct GilSpec {
   /// back and forth while the others starve) that independent races do not produce.
   double requester_persistence = 0;
   CondvarModel condvar = CondvarModel::Drawn;
-  /// Glibc: how long a waiter back from its wait holds the GIL's mutex before it waits again
-  /// (after a timeout: from posting its drop request to registering its next wait). A holder
-  /// dropping meanwhile blocks on the mutex until it is released.
+  /// Glibc: how long a waiter back from its wait, holding the GIL's mutex, takes to reach
+  /// take_gil's check (glibc's return path and CPython's): after a timeout it posts its drop
+  /// request only then.
+  sim::Dist request_delay = sim::Dist::constant(0);
+  /// Glibc: how long a waiter then holds the GIL's mutex before it waits again (after a timeout:
+  /// from posting its drop request to registering its next wait). A holder dropping meanwhile
+  /// blocks on the mutex until it is released.
   sim::Dist mutex_hold = sim::Dist::uniform(500, 5000);
   /// Glibc: from a waiter's registration (and release of the mutex) until it sleeps in its
   /// futex: a signal for its group in that time is its own.

@@ -64,6 +64,7 @@ class SwitchIntervalGil final : public GilPolicy {
     SwitchWaking,
     // glibc condvar only:
     Entering,       // registered, on its way to its futex
+    Checking,       // back from a wait with the mutex, on its way to take_gil's check
     Holding,        // back from a wait, holding the mutex until it waits again
     DropEntry,      // the holder on its way to drop_gil's mutex
     Acquired,       // took the GIL; signalling switch_cond with the mutex held
@@ -116,6 +117,8 @@ class SwitchIntervalGil final : public GilPolicy {
   bool g_signal(ThreadId waker);  // true if the signal woke a sleeper
   void g_returned(ThreadId t, bool timed_out);
   void g_returned_locked(ThreadId t);
+  /// Glibc: at take_gil's check with the mutex held: posts a drop request if its wait timed out.
+  void g_check(ThreadId t);
   void run_lock_code(ThreadId t, Phase phase, const sim::Dist& cost);
 
   GilSpec spec_;

@@ -141,6 +141,18 @@ void SwitchIntervalGil::g_returned_locked(ThreadId t) {
     if (g_acquire_locked(t)) host_.done(t);
     return;
   }
+  // glibc's return path and CPython's up to take_gil's check, with the mutex held (the GIL
+  // cannot be released meanwhile: drop_gil needs the mutex).
+  const sim::Time delay = spec_.request_delay.sample(host_.rng(t));
+  if (delay > 0) {
+    waiters_[t].phase = Phase::Checking;
+    host_.run_sys(t, delay);
+    return;
+  }
+  g_check(t);
+}
+
+void SwitchIntervalGil::g_check(ThreadId t) {
   post_if_timed_out(t);
   // The rest of the loop and COND_TIMED_WAIT up to its registration, with the mutex held.
   run_lock_code(t, Phase::Holding, spec_.mutex_hold);
@@ -182,6 +194,9 @@ void SwitchIntervalGil::g_on_sys_done(ThreadId t) {
   switch (w.phase) {
     case Phase::Entering:
       g_look(t);
+      return;
+    case Phase::Checking:
+      g_check(t);
       return;
     case Phase::Holding:
       g_enter_wait(t);

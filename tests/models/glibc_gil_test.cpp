@@ -1,8 +1,8 @@
 // The switch-interval GIL over glibc's condition variable and the GIL's mutex (condvar: glibc),
 // with constant costs: wake-up latency L = 20 us, interval I = 5 ms, drop requests noticed at
-// once; a waiter back from its wait holds the mutex H, falls asleep E after registering, and
-// the holder reaches drop_gil's mutex D after noticing a request; a futex_wake that wakes a
-// sleeper costs 2 us, with the mutex held.
+// once; a waiter back from its wait holds the mutex H (after R to reach take_gil's check, 0
+// unless said), falls asleep E after registering, and the holder reaches drop_gil's mutex D
+// after noticing a request; a futex_wake that wakes a sleeper costs 2 us, with the mutex held.
 #include <catch2/catch.hpp>
 
 #include "fixtures.hpp"
@@ -48,6 +48,29 @@ TEST_CASE(
   const sim::Time W = 2 * kMicrosecond;
   CHECK(resume.min() == I + 2 * L + H + E + W);
   CHECK(resume.max() == I + 2 * L + H + E + W);
+  CHECK(total(r.gil.mutex_blocked) == 0);
+}
+
+TEST_CASE(
+    "a timed-out waiter posts its drop request only once back at take_gil's check, and the "
+    "convoy's I/O thread resumes that much later",
+    "[models][gil][glibc][convoy]") {
+  // As above, but the I/O thread's return path to take_gil's check takes R = 4 us with the
+  // mutex held: the request, and everything after it, comes R later. Posted at the return
+  // instead, the CPU thread would reach the mutex D after it, while the I/O thread still held
+  // it, and block.
+  const sim::Time H = 1 * kMicrosecond, E = 5 * kMicrosecond, D = 3 * kMicrosecond;
+  const sim::Time R = 4 * kMicrosecond;
+  Scenario s = glibc_scenario(H, E, D);
+  s.gil.request_delay = sim::Dist::constant(R);
+  s.groups.push_back(group("cpu", 1, {step(StepKind::Cpu, 500 * kMillisecond)}));
+  s.groups.push_back(convoy_io_group(5));
+  const RunResult r = simulate(s, 1);
+  const sim::Histogram& resume = r.groups[1].io_resume;
+  CHECK(resume.count() == 5);
+  const sim::Time W = 2 * kMicrosecond;
+  CHECK(resume.min() == I + 2 * L + R + H + E + W);
+  CHECK(resume.max() == I + 2 * L + R + H + E + W);
   CHECK(total(r.gil.mutex_blocked) == 0);
 }
 
