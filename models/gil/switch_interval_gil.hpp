@@ -27,9 +27,11 @@
 // 3.13 moved the request bit to the holder's thread state; the behaviour modelled is the same.
 // With `condvar: glibc` (switch_interval_gil_glibc.cpp) the signal's race is not drawn: the
 // condition variable is glibc's (GlibcCondvar) and the GIL's mutex is modelled. take_gil and
-// drop_gil lock it; a waiter back from its wait holds it (`mutex_hold`) until it registers its
-// next wait, then takes `sleep_entry` to fall asleep; the holder takes `drop_entry` to reach
-// the mutex in drop_gil and blocks there while a waiter holds it.
+// drop_gil lock it; a waiter back from its wait holds it, reaches take_gil's check
+// (`request_delay`: a timed-out waiter posts its drop request only then) and holds it on
+// (`mutex_hold`) until it registers its next wait, then takes `sleep_entry` to fall asleep; the
+// holder takes `drop_entry` to reach the mutex in drop_gil and blocks there while a waiter
+// holds it.
 #pragma once
 
 #include <vector>
