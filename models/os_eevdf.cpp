@@ -1,7 +1,8 @@
 // The OS scheduler's EEVDF rules (kernel/sched/fair.c): placement by lag (update_entity_lag,
 // place_entity, entity_eligible), where a thread leaving its CPU's run queue keeps how far it
-// was behind the queue's average virtual runtime and comes back that far behind it, and
-// delayed dequeue (see os_scheduler.hpp for the model).
+// was behind the queue's average virtual runtime and comes back that far behind it; delayed
+// dequeue; and, with a tick, deadlines and protected slices (update_deadline,
+// set_protect_slice, __pick_eevdf). See os_scheduler.hpp for the model.
 #include <algorithm>
 #include <functional>
 #include <stdexcept>
