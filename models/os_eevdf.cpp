@@ -144,13 +144,16 @@ sim::Time OsScheduler::eevdf_lead(CpuId c, const Task& w, sim::Time running,
                                   bool claim_lost) const {
   const sim::Time lead = std::max(running - w.vruntime, sim::Time(0));
   if (claim_lost) return lead;  // past the average, it cannot be picked
-  const sim::Time now = sim_.now();
-  if (now < cpus_[c].protect_end) return -1;
-  // Its deadline, renewed by this wake-up if it had passed; Linux picks the wakee on a tie.
-  const sim::Time end = slice_end(c, true);
-  const sim::Time deadline = running + (end > now ? end - now : spec_.slice);
-  if (w.deadline > deadline) return -1;
+  if (sim_.now() < cpus_[c].protect_end) return -1;
+  // Linux picks the wakee on a tie.
+  if (w.deadline > running_deadline(c, running)) return -1;
   return lead >= spec_.wakeup_granularity ? lead : -1;
+}
+
+sim::Time OsScheduler::running_deadline(CpuId cpu, sim::Time running) const {
+  const sim::Time end = slice_end(cpu, true);
+  const sim::Time now = sim_.now();
+  return running + (end > now ? end - now : spec_.slice);
 }
 
 bool OsScheduler::tick_picks_queued(CpuId cpu) const {
@@ -161,8 +164,7 @@ bool OsScheduler::tick_picks_queued(CpuId cpu) const {
   const auto [sum, n] = queue_load(cpu);
   if (q.front().first * n > sum) return false;  // not eligible
   if (running * n > sum) return true;           // the running thread is not
-  const sim::Time now = sim_.now();
-  return tasks_[front].deadline <= running + (slice_end(cpu, true) - now);
+  return tasks_[front].deadline <= running_deadline(cpu, running);
 }
 
 void OsScheduler::requeue_delayed(ThreadId t) {

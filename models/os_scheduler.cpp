@@ -92,13 +92,12 @@ void OsScheduler::wake(ThreadId t, ThreadId waker) {
     k.wake_event = sim_.after(arrivals_, latency + spec_.context_switch, [this, t] { arrive(t); });
     return;
   }
-  if (waker != kNoThread && tasks_[waker].cpu != kNoCpu) renew_deadline(tasks_[waker].cpu);
-  if (spec_.wakeup_preemption && waker != kNoThread && tasks_[waker].cpu != kNoCpu &&
-      preemption_lead(tasks_[waker].cpu, t) >= 0) {
+  const CpuId waker_cpu = waker != kNoThread ? tasks_[waker].cpu : kNoCpu;
+  if (waker_cpu != kNoCpu) renew_deadline(waker_cpu);
+  if (spec_.wakeup_preemption && waker_cpu != kNoCpu && preemption_lead(waker_cpu, t) >= 0) {
     // On the waker's own CPU: rescheduled on the way out of its system call.
-    const CpuId victim = tasks_[waker].cpu;
-    preempt(victim);
-    dispatch(t, victim);
+    preempt(waker_cpu);
+    dispatch(t, waker_cpu);
     return;
   }
   if (spec_.wakeup_preemption && pick_victim(t) != kNoCpu) {

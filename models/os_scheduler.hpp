@@ -318,6 +318,9 @@ class OsScheduler : private Machine::Listener, private HrTimers::CpuState {
   /// With a tick: EEVDF's pick between wakee w (eligible) and the thread running on CPU c, of
   /// virtual runtime `running`, past the average (`claim_lost`) or not: as preemption_lead.
   sim::Time eevdf_lead(CpuId c, const Task& w, sim::Time running, bool claim_lost) const;
+  /// With a tick: the deadline of the thread running on `cpu`, of virtual runtime `running`,
+  /// as an update now leaves it (renewed a slice on if it has passed).
+  sim::Time running_deadline(CpuId cpu, sim::Time running) const;
   /// With a tick: the thread running on `cpu` starts its turn, keeping its deadline.
   void begin_slice(CpuId cpu);
   /// With a tick: the thread running on `cpu` leaves it, taking its deadline along.

@@ -27,40 +27,12 @@ Scenario glibc_scenario(sim::Time hold, sim::Time entry, sim::Time drop) {
 std::uint64_t total(const ForcedSwitchWinners& w) {
   return w.requester + w.back + w.other;
 }
-}  // namespace
 
-TEST_CASE(
-    "over glibc's condvar the convoy's I/O thread waits an interval, two wake-ups and its "
-    "lock code",
-    "[models][gil][glibc][convoy]") {
-  // The I/O thread wakes (L), registers its wait; its timeout wakes it (L); it posts the request,
-  // holds the mutex H, registers again and is on its way to its futex for E. The CPU thread
-  // drops D after the request, with the mutex free, and signals while the I/O thread is still
-  // awake: the I/O thread takes that signal itself when it looks, H + E after posting, and goes
-  // on once it has signalled switch_cond to release the CPU thread (2 us).
+/// The convoy of the tests below: one CPU thread, an I/O thread making 5 calls, H = 1 us,
+/// E = 5 us, D = 3 us and a return path of R to take_gil's check. Each call resumes after the
+/// interval, two wake-ups, R + H + E and the 2 us switch_cond signal, the holder never blocking.
+void check_convoy_resumes(sim::Time R) {
   const sim::Time H = 1 * kMicrosecond, E = 5 * kMicrosecond, D = 3 * kMicrosecond;
-  Scenario s = glibc_scenario(H, E, D);
-  s.groups.push_back(group("cpu", 1, {step(StepKind::Cpu, 500 * kMillisecond)}));
-  s.groups.push_back(convoy_io_group(5));
-  const RunResult r = simulate(s, 1);
-  const sim::Histogram& resume = r.groups[1].io_resume;
-  CHECK(resume.count() == 5);
-  const sim::Time W = 2 * kMicrosecond;
-  CHECK(resume.min() == I + 2 * L + H + E + W);
-  CHECK(resume.max() == I + 2 * L + H + E + W);
-  CHECK(total(r.gil.mutex_blocked) == 0);
-}
-
-TEST_CASE(
-    "a timed-out waiter posts its drop request only once back at take_gil's check, and the "
-    "convoy's I/O thread resumes that much later",
-    "[models][gil][glibc][convoy]") {
-  // As above, but the I/O thread's return path to take_gil's check takes R = 4 us with the
-  // mutex held: the request, and everything after it, comes R later. Posted at the return
-  // instead, the CPU thread would reach the mutex D after it, while the I/O thread still held
-  // it, and block.
-  const sim::Time H = 1 * kMicrosecond, E = 5 * kMicrosecond, D = 3 * kMicrosecond;
-  const sim::Time R = 4 * kMicrosecond;
   Scenario s = glibc_scenario(H, E, D);
   s.gil.request_delay = sim::Dist::constant(R);
   s.groups.push_back(group("cpu", 1, {step(StepKind::Cpu, 500 * kMillisecond)}));
@@ -72,6 +44,30 @@ TEST_CASE(
   CHECK(resume.min() == I + 2 * L + R + H + E + W);
   CHECK(resume.max() == I + 2 * L + R + H + E + W);
   CHECK(total(r.gil.mutex_blocked) == 0);
+}
+}  // namespace
+
+TEST_CASE(
+    "over glibc's condvar the convoy's I/O thread waits an interval, two wake-ups and its "
+    "lock code",
+    "[models][gil][glibc][convoy]") {
+  // The I/O thread wakes (L), registers its wait; its timeout wakes it (L); it posts the request,
+  // holds the mutex H, registers again and is on its way to its futex for E. The CPU thread
+  // drops D after the request, with the mutex free, and signals while the I/O thread is still
+  // awake: the I/O thread takes that signal itself when it looks, H + E after posting, and goes
+  // on once it has signalled switch_cond to release the CPU thread (2 us).
+  check_convoy_resumes(0);
+}
+
+TEST_CASE(
+    "a timed-out waiter posts its drop request only once back at take_gil's check, and the "
+    "convoy's I/O thread resumes that much later",
+    "[models][gil][glibc][convoy]") {
+  // As above, but the I/O thread's return path to take_gil's check takes R = 4 us with the
+  // mutex held: the request, and everything after it, comes R later. Posted at the return
+  // instead, the CPU thread would reach the mutex D after it, while the I/O thread still held
+  // it, and block.
+  check_convoy_resumes(4 * kMicrosecond);
 }
 
 TEST_CASE("a requester still on its way to its futex takes the holder's signal, asleep it does not",
