@@ -36,7 +36,9 @@ requester's timeout and the signal: the requester held it, and the dropper signa
 it had it) and, with the scheduler's events, by how long the requester's CPU had idled before
 its timer woke it there, and how long each side's lock code took in those races (from the
 requester's timeout: the signal, the dropper's arrival at the mutex, the requester's unlock and
-its return to sleep): what `condvar: glibc`'s mutex_hold, sleep_entry and drop_entry stand for.
+its return to sleep): what `condvar: glibc`'s mutex_hold, sleep_entry and drop_entry stand for;
+the requester's state when the dropper signalled (scripts/trace_lockcode.py); and what each
+futex_wake that woke a thread cost its caller, by where the woken thread went (`wake_syscall`).
 It also reports, per thread, its runs of consecutive timed-out waits: a thread that times out
 n times in a row waited about n switch intervals for the GIL; and, when the trace has the
 scheduler's events, where the kernel put each wake-up of a GIL thread: back on the CPU it last
@@ -57,6 +59,7 @@ import sys
 
 from kernel_trace import (ETIMEDOUT, FUTEX_WAIT, FUTEX_WAIT_BITSET, FUTEX_WAKE, IDLE_BUCKETS,
                           futex_calls, gil_words, idle_before, idle_periods, parse)
+from trace_lockcode import report_lock_code, requester_states, wake_costs
 from trace_placement import (PLACEMENT_KEYS, placements, report_wake_kinds, wake_kind_table,
                              wake_kinds)
 
@@ -211,6 +214,8 @@ def analyse(lines):
         "longest_timeout_runs": {label[p]: sorted(r, reverse=True)[:5] for p, r in sorted(runs.items())},
         "cross_cpu_races": cross,
         "race_timings_us": race_timings(all_calls, words, timed),
+        "requester_states": requester_states(all_calls, words, timed),
+        "wake_costs_us": wake_costs(events, all_calls, words),
         "wake_placement": placements(events, set(pids)),
         "wake_kinds": wake_kind_table(wake_kinds(events, words, set(pids)), groups),
         "wake_kind_groups": dict((g, [label[p] for p in members]) for g, members in groups),
@@ -263,6 +268,7 @@ def report(result):
                    "requester that lost was asleep %s after its unlock" % (
                        pct("dropper_woken_after_unlock"), pct("dropper_signal_after_woken"),
                        pct("requester_asleep_after_unlock_when_lost")))
+    out += report_lock_code(result["requester_states"], result["wake_costs_us"])
     out.append("longest runs of consecutive timed-out waits:")
     for name, r in sorted(result["longest_timeout_runs"].items()):
         out.append("  %s: %s" % (name, " ".join(str(n) for n in r)))

@@ -1,6 +1,7 @@
 """Reading a kernel trace of a real GIL run (`perf script` text, standard library only): its
 events, each thread's futex calls, the GIL's futex words, and the CPUs' idle periods.
-scripts/gil_trace.py, scripts/trace_placement.py and scripts/gil_waits.py build on it.
+scripts/gil_trace.py, scripts/trace_placement.py, scripts/trace_lockcode.py and
+scripts/gil_waits.py build on it.
 
 Layout assumed: x86-64 glibc 2.25 or later (a pthread_cond_t's two group words, __g_signals,
 at offsets 40 and 44; the mutex, 40 bytes, right after the 48-byte condition) and CPython's

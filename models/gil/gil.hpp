@@ -67,8 +67,9 @@ struct GilSpec {
   /// Glibc: the holder's time from noticing a drop request (or starting a blocking call) to
   /// locking the GIL's mutex in drop_gil.
   sim::Dist drop_entry = sim::Dist::uniform(1000, 6000);
-  /// Glibc: a futex_wake that wakes a sleeper, made with the GIL's mutex held: drop_gil's
-  /// signal of `cond`, and take_gil's signal of `switch_cond` releasing a forced-switch dropper.
+  /// Glibc: a futex_wake that wakes a sleeper: drop_gil's signal of `cond` and take_gil's
+  /// signal of `switch_cond` releasing a forced-switch dropper (both with the GIL's mutex
+  /// held), and the mutex's release when it wakes a thread blocked on it.
   sim::Dist wake_syscall = sim::Dist::uniform(1000, 3000);
   // Tick GIL (<= 3.1).
   std::int64_t check_interval = 100;  ///< ticks between release/re-take

@@ -31,7 +31,10 @@
 // (`request_delay`: a timed-out waiter posts its drop request only then) and holds it on
 // (`mutex_hold`) until it registers its next wait, then takes `sleep_entry` to fall asleep; the
 // holder takes `drop_entry` to reach the mutex in drop_gil and blocks there while a waiter
-// holds it.
+// holds it. A futex_wake that wakes a thread costs its caller `wake_syscall`: the signals of
+// `cond` and `switch_cond`, made with the mutex held, and the mutex's release when it wakes a
+// waiter of it. A waiter whose release woke the blocked holder is awake through that call and
+// takes a signal sent meanwhile (kernel traces: such calls take 5-25 us on the AMD host).
 #pragma once
 
 #include <vector>
@@ -74,7 +77,11 @@ class SwitchIntervalGil final : public GilPolicy {
     MutexEntering,  // found the mutex held, on its way to the mutex's futex
     MutexWait,      // blocked on the mutex
     MutexWaking,    // woken by the mutex's release
+    Unlocking,      // releasing the mutex with a futex_wake that woke a waiter of it
   };
+  // What a thread releasing the mutex goes on with: looking for a signal on its way to the
+  // condition's futex, the forced-switch wait, or running Python.
+  enum class AfterUnlock : std::uint8_t { Look, SwitchWait, Run };
   // What a thread blocked on the mutex goes on with once it has it.
   enum class Then : std::uint8_t { Return, Take, Drop };
   struct Waiter {
@@ -83,6 +90,7 @@ class SwitchIntervalGil final : public GilPolicy {
     bool retake = false;  // after the forced-switch wait, call take_gil (eval-breaker drop)
     bool final = false;   // glibc: the drop in progress is the thread's last
     Then then = Then::Return;
+    AfterUnlock after_unlock = AfterUnlock::Run;
     std::uint64_t saved_switch = 0;
     sim::Time deadline = 0;  // glibc: the timed wait's absolute deadline
     sim::EventId timer;
@@ -110,7 +118,9 @@ class SwitchIntervalGil final : public GilPolicy {
   void g_on_running(ThreadId t);
   void g_on_sys_done(ThreadId t);
   bool lock_mutex(ThreadId t, Then then);
-  void unlock_mutex(ThreadId t);
+  bool unlock_mutex(ThreadId t);  // true if it woke a waiter of the mutex
+  bool release_mutex(ThreadId t, AfterUnlock after);
+  void after_unlock(ThreadId t);
   void mutex_sleep(ThreadId t);
   void mutex_granted(ThreadId t);
   void g_enter_wait(ThreadId t);

@@ -54,13 +54,42 @@ void SwitchIntervalGil::mutex_granted(ThreadId t) {
   }
 }
 
-void SwitchIntervalGil::unlock_mutex(ThreadId t) {
+bool SwitchIntervalGil::unlock_mutex(ThreadId t) {
   if (mutex_owner_ != t) throw std::logic_error("GIL mutex: unlocked by a non-owner");
   mutex_owner_ = kNoThread;
   const ThreadId next = mutex_queue_.pick_first();
-  if (next == kNoThread) return;
+  if (next == kNoThread) return false;
   waiters_[next].phase = Phase::MutexWaking;
   host_.wake(next, t);
+  return true;
+}
+
+bool SwitchIntervalGil::release_mutex(ThreadId t, AfterUnlock after) {
+  if (!unlock_mutex(t)) return true;
+  // The unlock's futex_wake woke a waiter: a system call the thread runs before going on.
+  waiters_[t].after_unlock = after;
+  run_lock_code(t, Phase::Unlocking, spec_.wake_syscall);
+  return false;
+}
+
+void SwitchIntervalGil::after_unlock(ThreadId t) {
+  Waiter& w = waiters_[t];
+  switch (w.after_unlock) {
+    case AfterUnlock::Look:  // glibc's look at the group's signals after the unlock
+      if (glibc_cond_.look(t) == GlibcCondvar::Look::Nothing) {
+        run_lock_code(t, Phase::Entering, spec_.sleep_entry);
+      } else {
+        g_returned(t, false);
+      }
+      return;
+    case AfterUnlock::SwitchWait:
+      if (forced_switch_wait(t, w.final)) g_drop_completed(t);
+      return;
+    case AfterUnlock::Run:
+      w.phase = Phase::Idle;
+      host_.done(t);
+      return;
+  }
 }
 
 bool SwitchIntervalGil::g_take(ThreadId t) {
@@ -79,7 +108,7 @@ bool SwitchIntervalGil::g_acquire_locked(ThreadId t) {
     run_lock_code(t, Phase::Acquired, spec_.wake_syscall);
     return false;
   }
-  unlock_mutex(t);
+  if (!release_mutex(t, AfterUnlock::Run)) return false;
   waiters_[t].phase = Phase::Idle;
   return true;
 }
@@ -90,7 +119,7 @@ void SwitchIntervalGil::g_enter_wait(ThreadId t) {
   w.deadline = host_.sim().now() + spec_.switch_interval;
   w.timed_out = false;
   glibc_cond_.enroll(t);
-  unlock_mutex(t);
+  if (!release_mutex(t, AfterUnlock::Look)) return;
   run_lock_code(t, Phase::Entering, spec_.sleep_entry);
 }
 
@@ -176,7 +205,7 @@ bool SwitchIntervalGil::g_drop_locked(ThreadId t) {
     run_lock_code(t, Phase::Signalling, spec_.wake_syscall);
     return false;
   }
-  unlock_mutex(t);
+  if (!release_mutex(t, AfterUnlock::SwitchWait)) return false;
   return forced_switch_wait(t, w.final);
 }
 
@@ -202,13 +231,16 @@ void SwitchIntervalGil::g_on_sys_done(ThreadId t) {
       g_enter_wait(t);
       return;
     case Phase::Acquired:
-      unlock_mutex(t);
+      if (!release_mutex(t, AfterUnlock::Run)) return;
       w.phase = Phase::Idle;
       host_.done(t);
       return;
     case Phase::Signalling:
-      unlock_mutex(t);
+      if (!release_mutex(t, AfterUnlock::SwitchWait)) return;
       if (forced_switch_wait(t, w.final)) g_drop_completed(t);
+      return;
+    case Phase::Unlocking:
+      after_unlock(t);
       return;
     case Phase::DropEntry:
       forced_blocked_ = mutex_owner_ != kNoThread;  // read when the next holder releases it

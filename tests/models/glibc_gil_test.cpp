@@ -112,6 +112,34 @@ TEST_CASE("a holder that finds the requester holding the mutex blocks and signal
   for (std::size_t i = 1; i < 12; ++i) CHECK(acq[i].second != acq[i - 1].second);
 }
 
+TEST_CASE(
+    "a requester whose unlock wakes the blocked holder is awake through that system call and "
+    "takes the signal the holder sends meanwhile",
+    "[models][gil][glibc]") {
+  // As above (D = 1 us, H = 10 us, E = 2 us): the holder sleeps on the mutex, and the
+  // requester's unlock is a futex_wake that wakes it, a system call of W. The holder runs L
+  // after the unlock and signals at once. With W = 30 us > L the requester is still in that
+  // call: it looks once back and takes the signal itself, so the GIL goes back and forth
+  // between two threads (the requester is always the last dropper, the one waiter whose wait
+  // saw no switch). With W = 2 us it is asleep by then, and the threads take turns.
+  auto holders = [](sim::Time w) {
+    Scenario s = glibc_scenario(10 * kMicrosecond, 2 * kMicrosecond, 1 * kMicrosecond);
+    s.gil.wake_syscall = sim::Dist::constant(w);
+    s.groups.push_back(group("cpu", 3, {step(StepKind::Cpu, 40 * kMillisecond)}));
+    ObservedRun run(s);
+    return run.timeline.acquisitions();
+  };
+  const auto slow = holders(30 * kMicrosecond);
+  const auto fast = holders(2 * kMicrosecond);
+  REQUIRE(slow.size() >= 12);
+  REQUIRE(fast.size() >= 12);
+  for (std::size_t i = 2; i < 12; ++i) {
+    CHECK(slow[i].second != slow[i - 1].second);
+    CHECK(slow[i].second == slow[i - 2].second);
+    CHECK(fast[i].second != fast[i - 2].second);
+  }
+}
+
 TEST_CASE("over glibc's condvar CPU-bound threads still gain nothing from a second core",
           "[models][gil][glibc]") {
   Scenario s = glibc_scenario(1 * kMicrosecond, 2 * kMicrosecond, 1 * kMicrosecond);

@@ -302,5 +302,43 @@ class GilTraceTest(unittest.TestCase):
         self.assertEqual(json.loads(p.stdout)["races"]["other_cpu"]["requester"], 1)
 
 
+    def test_the_requesters_state_at_the_signal_is_read_from_its_next_wait(self):
+        tr = Trace()
+        # Thread 2 times out on CPU 1 and starts its next wait; thread 1 signals before the
+        # kernel's check, which sees it: the wait returns EAGAIN and thread 2 takes the GIL.
+        tr.timeout(2, 1, dt=0.02)
+        tr.enter(2, 1, 9, COND, 0.000003)
+        tr.call(1, 0, 1, COND, 1, dt=0.000001)
+        tr.exit(2, 1, -11, 0.000001)
+        tr.take_over(2, 1)
+        # Thread 3 times out and sleeps; thread 2's signal wakes thread 1, which wins; thread 3's
+        # wait times out later.
+        tr.timeout(3, 1, dt=0.02)
+        tr.enter(3, 1, 9, COND, 0.000003)
+        tr.call(2, 0, 1, COND, 1, dt=0.00001)
+        tr.take_over(1, 1)
+        tr.exit(3, 1, -110, 0.005)
+        states = gil_trace.analyse(tr.lines)["requester_states"]["not_blocked"]
+        self.assertEqual(states["returned_at_once"], {"won": 1, "lost": 0})
+        self.assertEqual(states["asleep_slept_on"], {"won": 0, "lost": 1})
+        self.assertEqual(states["awake"], {"won": 0, "lost": 0})
+
+    def test_a_futex_wake_that_woke_a_thread_is_timed_by_where_the_thread_went(self):
+        tr = Trace()
+        tr.forced_switch(requester=2, requester_cpu=1, dropper=1, dropper_cpu=0, winner=2, winner_cpu=1)
+        tr.enter(1, 0, 1, COND, 0.0001)             # thread 1 wakes thread 2 onto its own CPU
+        tr.t += 0.000001
+        tr.lines.append("python3 1 [000] %.6f: sched:sched_wakeup: comm=python3 pid=2 prio=120 "
+                        "target_cpu=000" % tr.t)
+        tr.exit(1, 0, 1, 0.000008)
+        costs = gil_trace.analyse(tr.lines)["wake_costs_us"]
+        self.assertEqual(costs["cond"]["callers_cpu"], {"n": 1, "p10": 9.0, "p50": 9.0, "p90": 9.0})
+        # The forced switch's signal and take-over woke threads with no wake-up in their
+        # callers' context: queued to another CPU.
+        self.assertEqual(costs["cond"]["queued_to_another_cpu"]["n"], 1)
+        self.assertEqual(costs["switch_cond"]["queued_to_another_cpu"]["n"], 1)
+        self.assertEqual(costs["mutex"]["another_cpu"], {"n": 0})
+        self.assertIn("queued to another CPU (an interrupt)", gil_trace.report(gil_trace.analyse(tr.lines)))
+
 if __name__ == "__main__":
     unittest.main()
