@@ -58,7 +58,8 @@ import json
 import sys
 
 from kernel_trace import (ETIMEDOUT, FUTEX_WAIT, FUTEX_WAIT_BITSET, FUTEX_WAKE, IDLE_BUCKETS,
-                          futex_calls, gil_words, idle_before, idle_periods, parse)
+                          calls_by_pid, futex_calls, gil_words, idle_before, idle_periods, parse,
+                          percentiles_us)
 from trace_lockcode import report_lock_code, requester_states, wake_costs
 from trace_placement import (PLACEMENT_KEYS, placements, report_wake_kinds, wake_kind_table,
                              wake_kinds)
@@ -88,24 +89,11 @@ def count_cross_cpu_race(cross, requester, won, signalled_at, dropper_mutex_wait
         cross["by_requester_cpu_idle"][name][outcome] += 1
 
 
-def _percentiles_us(xs):
-    xs = sorted(xs)
-    if not xs:
-        return {"n": 0}
-    at = lambda q: round(xs[min(len(xs) - 1, int(q * len(xs)))] * 1e6, 1)
-    return {"n": len(xs), "p10": at(0.1), "p50": at(0.5), "p90": at(0.9)}
-
-
-def race_timings(all_calls, words, races):
+def race_timings(by_pid, words, races):
     """How long each side's lock code took in the races posted from another CPU (microseconds,
     from the requester's timed-out wait's return T0): what `condvar: glibc`'s mutex_hold,
     sleep_entry and drop_entry stand for. `races`: (requester pid, T0, signal start, dropper pid,
-    won). Per thread, a futex call is found by when it started."""
-    by_pid = collections.defaultdict(list)
-    for c in all_calls:
-        by_pid[c.pid].append(c)
-    for calls in by_pid.values():
-        calls.sort(key=lambda c: c.start)
+    won); `by_pid`: each thread's futex calls in order of their start (calls_by_pid)."""
     waits = (FUTEX_WAIT, FUTEX_WAIT_BITSET)
     keys = ("signal_after_timeout", "requester_asleep_after_timeout_when_lost",
             "dropper_at_mutex_after_timeout", "requester_unlock_after_timeout",
@@ -132,7 +120,7 @@ def race_timings(all_calls, words, races):
         t["dropper_woken_after_unlock"].append(blocked.end - unlock)
         if not won and asleep is not None:
             t["requester_asleep_after_unlock_when_lost"].append(asleep - unlock)
-    return dict((k, _percentiles_us(v)) for k, v in t.items())
+    return dict((k, percentiles_us(v)) for k, v in t.items())
 
 
 def new_cross_cpu_races():
@@ -204,6 +192,7 @@ def analyse(lines):
     busy = [p for p in pids if releases[p] >= 10]
     groups = (("by_request", [p for p in busy if 2 * forced_drops[p] >= releases[p]]),
               ("by_blocking", [p for p in busy if 2 * forced_drops[p] < releases[p]]))
+    by_pid = calls_by_pid(all_calls)
     return {
         "threads": {label[p]: p for p in pids},
         "forced_switches": sum(races.values()),
@@ -213,8 +202,8 @@ def analyse(lines):
                      for p in pids},
         "longest_timeout_runs": {label[p]: sorted(r, reverse=True)[:5] for p, r in sorted(runs.items())},
         "cross_cpu_races": cross,
-        "race_timings_us": race_timings(all_calls, words, timed),
-        "requester_states": requester_states(all_calls, words, timed),
+        "race_timings_us": race_timings(by_pid, words, timed),
+        "requester_states": requester_states(by_pid, words, timed),
         "wake_costs_us": wake_costs(events, all_calls, words),
         "wake_placement": placements(events, set(pids)),
         "wake_kinds": wake_kind_table(wake_kinds(events, words, set(pids)), groups),

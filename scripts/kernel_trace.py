@@ -60,6 +60,25 @@ def futex_calls(events):
     return calls
 
 
+
+def calls_by_pid(calls):
+    """Each thread's futex calls in order of their start."""
+    by_pid = collections.defaultdict(list)
+    for c in calls:
+        by_pid[c.pid].append(c)
+    for mine in by_pid.values():
+        mine.sort(key=lambda c: c.start)
+    return by_pid
+
+
+def percentiles_us(xs):
+    """p10, p50 and p90 (nearest rank) of durations in seconds, in microseconds, with the count."""
+    xs = sorted(xs)
+    if not xs:
+        return {"n": 0}
+    at = lambda q: round(xs[min(len(xs) - 1, int(q * len(xs)))] * 1e6, 1)
+    return {"n": len(xs), "p10": at(0.1), "p50": at(0.5), "p90": at(0.9)}
+
 def gil_words(calls):
     """The GIL's futex words, found as the pair of condition groups most often timed out on."""
     timed_out = collections.Counter(

@@ -18,7 +18,7 @@ from __future__ import print_function
 
 import collections
 
-from kernel_trace import FUTEX_WAIT, FUTEX_WAIT_BITSET, FUTEX_WAKE, WAKEUP
+from kernel_trace import FUTEX_WAIT, FUTEX_WAIT_BITSET, FUTEX_WAKE, WAKEUP, percentiles_us
 
 EAGAIN = -11
 STATES = ("awake", "returned_at_once", "asleep_woken", "asleep_slept_on")
@@ -31,23 +31,11 @@ WAKE_PLACE_NAMES = {"callers_cpu": "onto the caller's CPU", "another_cpu": "onto
                     "queued_to_another_cpu": "queued to another CPU (an interrupt)"}
 
 
-def _percentiles_us(xs):
-    xs = sorted(xs)
-    if not xs:
-        return {"n": 0}
-    at = lambda q: round(xs[min(len(xs) - 1, int(q * len(xs)))] * 1e6, 1)
-    return {"n": len(xs), "p10": at(0.1), "p50": at(0.5), "p90": at(0.9)}
-
-
-def requester_states(all_calls, words, races):
+def requester_states(by_pid, words, races):
     """Per race posted from another CPU (`races`: (requester pid, its timeout's return, the
     signal's start, dropper pid, won)), the requester's state at the signal, split by whether
-    the dropper had blocked on the GIL's mutex: {blocked|not_blocked: {state: {won, lost}}}."""
-    by_pid = collections.defaultdict(list)
-    for c in all_calls:
-        by_pid[c.pid].append(c)
-    for calls in by_pid.values():
-        calls.sort(key=lambda c: c.start)
+    the dropper had blocked on the GIL's mutex: {blocked|not_blocked: {state: {won, lost}}}.
+    `by_pid`: each thread's futex calls in order of their start (calls_by_pid)."""
     waits = (FUTEX_WAIT, FUTEX_WAIT_BITSET)
     out = dict((b, dict((s, {"won": 0, "lost": 0}) for s in STATES))
                for b in ("blocked", "not_blocked"))
@@ -92,7 +80,7 @@ def wake_costs(events, all_calls, words):
         else:
             place = "callers_cpu" if mine[0] == c.cpu else "another_cpu"
         costs[word][place].append(c.end - c.start)
-    return dict((w, dict((p, _percentiles_us(v)) for p, v in places.items()))
+    return dict((w, dict((p, percentiles_us(v)) for p, v in places.items()))
                 for w, places in costs.items())
 
 

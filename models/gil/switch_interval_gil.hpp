@@ -119,6 +119,9 @@ class SwitchIntervalGil final : public GilPolicy {
   void g_on_sys_done(ThreadId t);
   bool lock_mutex(ThreadId t, Then then);
   bool unlock_mutex(ThreadId t);  // true if it woke a waiter of the mutex
+  /// Releases the mutex: true if the thread goes on at once (then after_unlock(t) or its
+  /// caller's own continuation), false if its futex_wake woke a waiter and it runs that call
+  /// first, after_unlock(t) following.
   bool release_mutex(ThreadId t, AfterUnlock after);
   void after_unlock(ThreadId t);
   void mutex_sleep(ThreadId t);

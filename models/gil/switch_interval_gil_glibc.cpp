@@ -65,9 +65,9 @@ bool SwitchIntervalGil::unlock_mutex(ThreadId t) {
 }
 
 bool SwitchIntervalGil::release_mutex(ThreadId t, AfterUnlock after) {
+  waiters_[t].after_unlock = after;
   if (!unlock_mutex(t)) return true;
   // The unlock's futex_wake woke a waiter: a system call the thread runs before going on.
-  waiters_[t].after_unlock = after;
   run_lock_code(t, Phase::Unlocking, spec_.wake_syscall);
   return false;
 }
@@ -75,7 +75,9 @@ bool SwitchIntervalGil::release_mutex(ThreadId t, AfterUnlock after) {
 void SwitchIntervalGil::after_unlock(ThreadId t) {
   Waiter& w = waiters_[t];
   switch (w.after_unlock) {
-    case AfterUnlock::Look:  // glibc's look at the group's signals after the unlock
+    // glibc's look at the group's signals after the unlock (none can come while the thread
+    // holds the mutex: drop_gil needs it).
+    case AfterUnlock::Look:
       if (glibc_cond_.look(t) == GlibcCondvar::Look::Nothing) {
         run_lock_code(t, Phase::Entering, spec_.sleep_entry);
       } else {
@@ -119,8 +121,7 @@ void SwitchIntervalGil::g_enter_wait(ThreadId t) {
   w.deadline = host_.sim().now() + spec_.switch_interval;
   w.timed_out = false;
   glibc_cond_.enroll(t);
-  if (!release_mutex(t, AfterUnlock::Look)) return;
-  run_lock_code(t, Phase::Entering, spec_.sleep_entry);
+  if (release_mutex(t, AfterUnlock::Look)) after_unlock(t);
 }
 
 void SwitchIntervalGil::g_look(ThreadId t) {
@@ -231,13 +232,10 @@ void SwitchIntervalGil::g_on_sys_done(ThreadId t) {
       g_enter_wait(t);
       return;
     case Phase::Acquired:
-      if (!release_mutex(t, AfterUnlock::Run)) return;
-      w.phase = Phase::Idle;
-      host_.done(t);
+      if (release_mutex(t, AfterUnlock::Run)) after_unlock(t);
       return;
     case Phase::Signalling:
-      if (!release_mutex(t, AfterUnlock::SwitchWait)) return;
-      if (forced_switch_wait(t, w.final)) g_drop_completed(t);
+      if (release_mutex(t, AfterUnlock::SwitchWait)) after_unlock(t);
       return;
     case Phase::Unlocking:
       after_unlock(t);
