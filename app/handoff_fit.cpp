@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "app/contention_fit.hpp"
 #include "models/world.hpp"
 
 namespace gilsim::app {
@@ -84,6 +85,25 @@ HandoffStats simulated_handoff_order(const models::Scenario& base, int threads, 
   return sum;
 }
 
+namespace {
+
+/// The squared error of `s` against the measured orders (each at its own interval), with the
+/// simulated orders appended to `simulated`.
+double order_error(models::Scenario s, const std::vector<HandoffOrder>& measured, int replicas,
+                   std::vector<HandoffStats>& simulated) {
+  double error = 0;
+  for (const HandoffOrder& m : measured) {
+    s.gil.switch_interval = sim::Time(std::llround(m.interval_s * 1e9));
+    const HandoffStats b = simulated_handoff_order(s, m.threads, m.seconds, replicas);
+    simulated.push_back(b);
+    error += squared(b.back, m.measured.back) + squared(b.after_back, m.measured.after_back) +
+             squared(b.after_other, m.measured.after_other);
+  }
+  return error;
+}
+
+}  // namespace
+
 RequesterFit fit_requester_wins(const models::Scenario& base,
                                 const std::vector<HandoffOrder>& measured, int replicas) {
   bool conditional = false;
@@ -97,17 +117,30 @@ RequesterFit fit_requester_wins(const models::Scenario& base,
       RequesterFit fit;
       fit.requester_wins = kRequesterWinsStep * step;
       fit.requester_persistence = 0.1 * r;
-      for (const HandoffOrder& m : measured) {
-        models::Scenario s = base;
-        s.gil.switch_interval = sim::Time(std::llround(m.interval_s * 1e9));
-        s.gil.requester_wins = fit.requester_wins;
-        s.gil.requester_persistence = fit.requester_persistence;
-        const HandoffStats b = simulated_handoff_order(s, m.threads, m.seconds, replicas);
-        fit.simulated.push_back(b);
-        fit.error += squared(b.back, m.measured.back) +
-                     squared(b.after_back, m.measured.after_back) +
-                     squared(b.after_other, m.measured.after_other);
-      }
+      models::Scenario s = base;
+      s.gil.requester_wins = fit.requester_wins;
+      s.gil.requester_persistence = fit.requester_persistence;
+      fit.error = order_error(s, measured, replicas, fit.simulated);
+      if (fit.error < best.error) best = fit;
+    }
+  }
+  return best;
+}
+
+RequesterFit fit_lock_code(const models::Scenario& base, const std::vector<HandoffOrder>& measured,
+                           int replicas) {
+  RequesterFit best;
+  best.error = std::numeric_limits<double>::infinity();
+  for (int e = 1; e <= kSleepEntrySteps; ++e) {
+    for (int w = 1; w <= kWakeSyscallSteps; ++w) {
+      RequesterFit fit;
+      fit.lock_code = true;
+      fit.sleep_entry_s = kSleepEntryStep * e;
+      fit.wake_syscall_s = kWakeSyscallStep * w;
+      models::Scenario s = base;
+      s.gil.sleep_entry = uniform_around(fit.sleep_entry_s);
+      s.gil.wake_syscall = uniform_around(fit.wake_syscall_s);
+      fit.error = order_error(s, measured, replicas, fit.simulated);
       if (fit.error < best.error) best = fit;
     }
   }

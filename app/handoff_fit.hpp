@@ -42,6 +42,11 @@ struct HandoffOrder {
 struct RequesterFit {
   double requester_wins = 0;
   double requester_persistence = 0;
+  /// `condvar: glibc`: the race is timed, not drawn, and the fit is of the two lock-code
+  /// timings that decide it (the means of uniforms from half to one and a half times them).
+  bool lock_code = false;
+  double sleep_entry_s = 0;
+  double wake_syscall_s = 0;
   std::vector<HandoffStats> simulated;  ///< per measurement, at the fitted values
   double error = 0;                     ///< the least sum of squared differences
 };
@@ -68,5 +73,21 @@ inline constexpr double kRequesterWinsMax = kRequesterWinsSteps * kRequesterWins
 /// `base` supplying the machine, OS and the rest of the GIL's parameters.
 RequesterFit fit_requester_wins(const models::Scenario& base,
                                 const std::vector<HandoffOrder>& measured, int replicas = 4);
+
+/// The lock-code grid (`condvar: glibc`): the mean of `sleep_entry` from 1 to 10 us, the time
+/// in which a waiter that has just released the GIL's mutex still takes a signal itself, and of
+/// `wake_syscall` from 2 to 16 us, what a futex_wake that wakes a thread costs its caller (on a
+/// virtual machine, an interrupt to another virtual CPU). Both set how often the requester wins
+/// the race for the holder's signal, which differs from host to host (kernel traces: 5-25 us
+/// per waking futex_wake on one AMD host).
+inline constexpr int kSleepEntrySteps = 10;
+inline constexpr double kSleepEntryStep = 1e-6;
+inline constexpr int kWakeSyscallSteps = 8;
+inline constexpr double kWakeSyscallStep = 2e-6;
+
+/// Grid search over the lock-code timings above, with `base` (whose GIL has `condvar: glibc`)
+/// supplying the machine, OS and the rest of the lock code.
+RequesterFit fit_lock_code(const models::Scenario& base, const std::vector<HandoffOrder>& measured,
+                           int replicas = 4);
 
 }  // namespace gilsim::app

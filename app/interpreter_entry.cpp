@@ -5,6 +5,7 @@
 
 #include "app/profile_text.hpp"
 #include "app/profile_writer.hpp"
+#include "app/report.hpp"
 #include "models/gil/versions.hpp"
 
 namespace gilsim::app {
@@ -61,7 +62,7 @@ std::string around_text(double mean_s) {
 /// rate of the replayer (the tick GIL counts three ticks per iteration of its loop) and the
 /// fitted hand-off order or contention cost.
 std::string entry_for(const YAML::Node& m, const RequesterFit* requester,
-                      const ContentionFit* contention) {
+                      const ContentionFit* contention, const models::GilSpec* lock_code) {
   const std::string version = m["python"]["version"].Scalar();
   const double spin = num(m["kernels"]["spin_per_s"], 1e7);
   if (!version.empty() && version.back() == 't') return "{}";
@@ -77,7 +78,17 @@ std::string entry_for(const YAML::Node& m, const RequesterFit* requester,
   }
   const double per_check = check_gap_s(version, spin);
   std::string entry = "{check_gap: " + us(per_check);
-  if (requester != nullptr) {
+  if (requester != nullptr && requester->lock_code && lock_code != nullptr) {
+    // The lock code kept from the profile's entry, with the two fitted timings.
+    entry += ", condvar: glibc";
+    if (lock_code->request_delay.mean() > 0) {
+      entry += ", request_delay: " + dist_text(lock_code->request_delay);
+    }
+    entry += ", mutex_hold: " + dist_text(lock_code->mutex_hold) +
+             ", drop_entry: " + dist_text(lock_code->drop_entry) +
+             ", sleep_entry: " + around_text(requester->sleep_entry_s) +
+             ", wake_syscall: " + around_text(requester->wake_syscall_s);
+  } else if (requester != nullptr) {
     entry += ", requester_wins: " + round3(requester->requester_wins);
     if (requester->requester_persistence > 0) {
       entry += ", requester_persistence: " + round3(requester->requester_persistence);
@@ -128,7 +139,18 @@ std::vector<HandoffOrder> handoff_orders(const YAML::Node& m) {
 
 models::Scenario with_interpreter_gil(const YAML::Node& m, models::Scenario host) {
   const std::string version = m["python"]["version"].Scalar();
+  const models::GilSpec kept = host.gil;
   if (const auto gil = models::gil_defaults(version)) host.gil = *gil;
+  if (kept.condvar == models::CondvarModel::Glibc &&
+      host.gil.kind == models::GilKind::SwitchInterval) {
+    // The profile's entry times the race with glibc's lock code: kept, for the fit to refine.
+    host.gil.condvar = kept.condvar;
+    host.gil.request_delay = kept.request_delay;
+    host.gil.mutex_hold = kept.mutex_hold;
+    host.gil.sleep_entry = kept.sleep_entry;
+    host.gil.drop_entry = kept.drop_entry;
+    host.gil.wake_syscall = kept.wake_syscall;
+  }
   host.gil.check_gap =
       sim::Time(std::llround(check_gap_s(version, num(m["kernels"]["spin_per_s"], 1e7)) * 1e9));
   return host;
@@ -139,17 +161,25 @@ std::optional<RequesterFit> fit_requester(const YAML::Node& m,
                                           models::Scenario host) {
   const auto gil = models::gil_defaults(m["python"]["version"].Scalar());
   if (!gil || gil->kind != models::GilKind::SwitchInterval || orders.empty()) return {};
-  return fit_requester_wins(with_interpreter_gil(m, host), orders);
+  const models::Scenario base = with_interpreter_gil(m, host);
+  if (base.gil.condvar == models::CondvarModel::Glibc) return fit_lock_code(base, orders);
+  return fit_requester_wins(base, orders);
 }
 
 namespace {
 
 std::string fit_comment(const RequesterFit& f, const std::vector<HandoffOrder>& orders) {
+  const std::string what = f.lock_code ? "; sleep_entry and wake_syscall fitted to them, the "
+                                         "rest of the lock code kept"
+                           : f.requester_persistence > 0
+                               ? "; persistence from the shares after a hand-off back and "
+                                 "after another"
+                               : "";
   std::vector<double> measured, simulated;
   for (const HandoffOrder& h : orders) measured.push_back(h.measured.back);
   for (const HandoffStats& s : f.simulated) simulated.push_back(s.back);
   return "hand-offs back to the previous holder, measured " + list(measured, 1) + ", simulated " +
-         list(simulated, 1);
+         list(simulated, 1) + what;
 }
 
 }  // namespace
@@ -177,10 +207,8 @@ std::string interpreter_entry(const YAML::Node& measured, const models::Scenario
            list(c->simulated, 1);
   }
   if (!f) return entry_for(measured, nullptr, nullptr) + when;
-  return entry_for(measured, &*f, nullptr) + when + ": " + fit_comment(*f, orders) +
-         (f->requester_persistence > 0 ? "; persistence from the shares after a hand-off back "
-                                         "and after another"
-                                       : "");
+  const models::GilSpec lock_code = with_interpreter_gil(measured, host).gil;
+  return entry_for(measured, &*f, nullptr, &lock_code) + when + ": " + fit_comment(*f, orders);
 }
 
 std::string with_interpreter_entry(const std::string& profile, const std::string& version,

@@ -16,16 +16,19 @@ namespace gilsim::app {
 
 /// Bytecode work between two eval-breaker check points of the replayer's loop.
 double check_gap_s(const std::string& version, double spin_per_s);
-/// The entry (flow YAML), with the fitted hand-off order or contention cost when there is one.
+/// The entry (flow YAML), with the fitted hand-off order or contention cost when there is one;
+/// a lock-code fit writes `condvar: glibc` with the rest of `lock_code`'s timings.
 std::string entry_for(const YAML::Node& measured, const RequesterFit* requester,
-                      const ContentionFit* contention);
+                      const ContentionFit* contention, const models::GilSpec* lock_code = nullptr);
 /// The measured hand-off orders (3 or more threads).
 std::vector<HandoffOrder> handoff_orders(const YAML::Node& measured);
 /// `host` with the measured interpreter's GIL: its version's defaults and the check gap of its
-/// measured loop speed.
+/// measured loop speed; a `condvar: glibc` in `host`'s GIL (the profile's entry) and its lock
+/// code are kept.
 models::Scenario with_interpreter_gil(const YAML::Node& measured, models::Scenario host);
-/// The hand-off order fit on `host` (its machine and os); none for the tick GIL, free-threaded
-/// builds or a measurement without hand-off orders.
+/// The hand-off order fit on `host` (its machine and os): of `requester_wins`, or with
+/// `condvar: glibc` of the lock code; none for the tick GIL, free-threaded builds or a
+/// measurement without hand-off orders.
 std::optional<RequesterFit> fit_requester(const YAML::Node& measured,
                                           const std::vector<HandoffOrder>& orders,
                                           models::Scenario host);

@@ -26,7 +26,9 @@ namespace gilsim::app {
 namespace {
 
 volatile sig_atomic_t g_signal = 0;
-void on_signal(int sig) { g_signal = sig; }
+void on_signal(int sig) {
+  g_signal = sig;
+}
 
 constexpr int kSignals[3] = {SIGINT, SIGTERM, SIGHUP};
 struct sigaction g_old[3];
@@ -187,9 +189,7 @@ RunOutput run_python(const std::string& python, const std::vector<std::string>& 
 }
 
 PythonInfo probe_python(const std::string& python) {
-  auto bad = [&](const std::string& why) {
-    return InputError(Diagnostic{python, 0, 0, "", why});
-  };
+  auto bad = [&](const std::string& why) { return InputError(Diagnostic{python, 0, 0, "", why}); };
   if (python.empty()) throw bad("no interpreter given");
   if (access(python.c_str(), X_OK) != 0) {
     throw bad(std::string("cannot run this interpreter: ") + std::strerror(errno));
@@ -235,18 +235,33 @@ double wait_for_quiet(double threshold, double limit_s) {
   }
 }
 
-std::string host_description() {
-  std::string model = "unknown CPU";
-  std::ifstream cpuinfo("/proc/cpuinfo");
+std::string cpu_description(std::istream& cpuinfo) {
+  std::string model = "unknown CPU", family, number, stepping;
+  const auto value = [](const std::string& line) {
+    const std::size_t colon = line.find(':');
+    return colon == std::string::npos ? std::string() : line.substr(colon + 2);
+  };
   for (std::string line; std::getline(cpuinfo, line);) {
-    if (line.rfind("model name", 0) == 0) {
-      model = line.substr(line.find(':') + 2);
-      break;
-    }
+    if (line.empty()) break;  // the first processor's block only
+    const std::string key = line.substr(0, line.find_first_of("\t:"));
+    if (key == "model name") model = value(line);
+    if (key == "cpu family") family = value(line);
+    if (key == "model") number = value(line);
+    if (key == "stepping") stepping = value(line);
   }
+  // Virtual machines often show a bare "AMD EPYC": the family and model tell generations apart.
+  if (!family.empty() && !number.empty()) {
+    model += " (family " + family + ", model " + number +
+             (stepping.empty() ? "" : ", stepping " + stepping) + ")";
+  }
+  return model;
+}
+
+std::string host_description() {
+  std::ifstream cpuinfo("/proc/cpuinfo");
   utsname u{};
   uname(&u);
-  return model + ", " + std::to_string(std::thread::hardware_concurrency()) +
+  return cpu_description(cpuinfo) + ", " + std::to_string(std::thread::hardware_concurrency()) +
          " logical CPUs, " + u.sysname + " " + u.release;
 }
 

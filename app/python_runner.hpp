@@ -6,6 +6,7 @@
 
 #include <exception>
 #include <filesystem>
+#include <istream>
 #include <string>
 #include <vector>
 
@@ -47,9 +48,9 @@ struct PythonInfo {
 PythonInfo probe_python(const std::string& python);
 
 struct RunOutput {
-  int exit_code = -1;      ///< -signal if killed
-  std::string out;         ///< standard output
-  std::string err;         ///< standard error (last part)
+  int exit_code = -1;  ///< -signal if killed
+  std::string out;     ///< standard output
+  std::string err;     ///< standard error (last part)
   double wall_s = 0;
   double cpu_s = 0;        ///< the child's user + system CPU
   double other_load = -1;  ///< other processes' average busy CPUs during the run; -1 unknown
@@ -65,6 +66,9 @@ RunOutput run_python(const std::string& python, const std::vector<std::string>& 
 /// over a short window; returns the load last seen (-1 if /proc/stat is unreadable).
 double wait_for_quiet(double threshold, double limit_s);
 
+/// The CPU from /proc/cpuinfo's first processor: its model name, with its family, model and
+/// stepping where given ("AMD EPYC (family 26, model 2, stepping 1)").
+std::string cpu_description(std::istream& cpuinfo);
 /// One line describing the host: CPU model, logical CPUs, kernel.
 std::string host_description();
 

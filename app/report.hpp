@@ -21,5 +21,7 @@ std::string resolved_yaml(const models::Scenario& scenario);
 
 /// A duration for people: three significant digits in a fitting unit ("5.02 ms").
 std::string human_duration(double ns);
+/// A distribution as a scenario writes it (`{uniform: {min: 2us, max: 8us}}`, `5ms`).
+std::string dist_text(const sim::Dist& d);
 
 }  // namespace gilsim::app

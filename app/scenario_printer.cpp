@@ -11,23 +11,6 @@ std::string dur(double ns) {
   return sim::format_duration(sim::Time(std::llround(ns)));
 }
 
-std::string dist_text(const sim::Dist& d) {
-  using K = sim::Dist::Kind;
-  switch (d.kind) {
-    case K::Constant:
-      return dur(d.a);
-    case K::Uniform:
-      return "{uniform: {min: " + dur(d.a) + ", max: " + dur(d.b) + "}}";
-    case K::Exponential:
-      return "{exponential: {mean: " + dur(d.a) + "}}";
-    case K::Normal:
-      return "{normal: {mean: " + dur(d.a) + ", stddev: " + dur(d.b) + "}}";
-    case K::Lognormal:
-      return "{lognormal: {median: " + dur(d.a) + ", sigma: " + format_double(d.b) + "}}";
-  }
-  return "?";
-}
-
 std::string quoted(const std::string& s) {
   JsonWriter j;  // a JSON string is a valid YAML double-quoted scalar
   j.value(s);
@@ -63,6 +46,23 @@ const char* choice_name(models::WaiterChoice c) {
 }
 
 }  // namespace
+
+std::string dist_text(const sim::Dist& d) {
+  using K = sim::Dist::Kind;
+  switch (d.kind) {
+    case K::Constant:
+      return dur(d.a);
+    case K::Uniform:
+      return "{uniform: {min: " + dur(d.a) + ", max: " + dur(d.b) + "}}";
+    case K::Exponential:
+      return "{exponential: {mean: " + dur(d.a) + "}}";
+    case K::Normal:
+      return "{normal: {mean: " + dur(d.a) + ", stddev: " + dur(d.b) + "}}";
+    case K::Lognormal:
+      return "{lognormal: {median: " + dur(d.a) + ", sigma: " + format_double(d.b) + "}}";
+  }
+  return "?";
+}
 
 std::string resolved_yaml(const models::Scenario& s) {
   const auto b = [](bool v) { return std::string(v ? "true" : "false"); };

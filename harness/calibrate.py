@@ -21,8 +21,8 @@ import common
 from host_probes import (SLEEPER_POINTS, context_switch_cost, empty_wake_cost,
                          idle_wake_latencies, late_timers, parallelism, probe_cpus,
                          sleep_overshoots, sleeper_beside_busy, smt_siblings)
-from thread_probes import (handoffs, release_costs, sleeper_holds, thread_start_costs,
-                           tick_contention, wake_latencies)
+from thread_probes import (handoffs, mean_orders, release_costs, sleeper_holds,
+                           thread_start_costs, tick_contention, wake_latencies)
 
 
 def quantiles(xs, qs=(0.1, 0.5, 0.9, 0.99)):
@@ -67,14 +67,17 @@ def main(argv):
         }
     # Which thread gets the GIL next, with 3 or more: the fraction of hand-offs back to the
     # holder before the current one, and whether they come in runs (noisy: a few hundred to a
-    # few thousand hand-offs per interval).
+    # few thousand hand-offs per interval, and the order can depend on where a run's threads
+    # were placed: the mean of several runs).
     result["handoff_order"] = []
     if hasattr(sys, "setswitchinterval"):
-        for interval, secs in ((0.001, 1.0 if quick else 2.0), (0.005, 1.0 if quick else 3.0),
-                               (0.02, 2.0 if quick else 6.0)):
+        runs = 1 if quick else 3
+        for interval, secs in ((0.001, 1.0), (0.005, 1.0 if quick else 1.5),
+                               (0.02, 2.0 if quick else 3.0)):
             for n in (3, 4, 8):
-                _, _, order = handoffs(n, secs, interval)
-                entry = {"threads": n, "interval_s": interval, "seconds": secs}
+                order = mean_orders([handoffs(n, secs, interval)[2]
+                                                   for _ in range(runs)])
+                entry = {"threads": n, "interval_s": interval, "seconds": secs, "runs": runs}
                 entry.update(order)
                 result["handoff_order"].append(entry)
     result["sleeper_holds"] = sleeper_holds(1.0 if quick else 4.0, 0.005)

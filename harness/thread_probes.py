@@ -245,6 +245,21 @@ def handoff_order(holders, cpus=None):
     return order
 
 
+def mean_orders(orders):
+    """The hand-off orders of several runs, key by key, as the mean over the runs that measured
+    it (None where none did). On some hosts the order depends on where the scheduler put the
+    threads at the start of a run (two runs in a row gave 0.50 and 0.82 back at 5 ms): several
+    short runs average over those placements, one long run does not."""
+    keys = []
+    for o in orders:
+        keys.extend(k for k in o if k not in keys)
+    out = {}
+    for k in keys:
+        xs = [o[k] for o in orders if o.get(k) is not None]
+        out[k] = sum(xs) / len(xs) if xs else None
+    return out
+
+
 def tick_contention(work_s, reps, threads=(2, 4, 8), intervals=(200, 500, 1000)):
     """Interpreters with the tick GIL (sys.setcheckinterval, no sys.setswitchinterval): N
     threads sharing work_s of the loop at several check intervals, each run against the same

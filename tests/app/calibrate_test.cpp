@@ -176,3 +176,27 @@ TEST_CASE("a tick-GIL interpreter's tick costs a third of one iteration of the r
   INFO(entry);
   CHECK(entry.rfind("{tick_cost: 10ns, ", 0) == 0);
 }
+
+TEST_CASE("a profile timing the GIL with glibc's lock code keeps it and refits two of its timings",
+          "[app][calibrate]") {
+  const YAML::Node m = YAML::Load(R"({
+    python: {version: "3.11", full_version: "3.11.2"}, kernels: {spin_per_s: 1.0e8},
+    handoff_order: [{threads: 3, interval_s: 0.005, seconds: 1.0, back_to_previous: 0.8}]})");
+  models::Scenario host;
+  host.machine.cores = 2;
+  host.os.wakeup_latency = sim::Dist::lognormal(10 * sim::kMicrosecond, 1.2);
+  host.gil.condvar = models::CondvarModel::Glibc;  // as the kept profile's entry says
+  host.gil.mutex_hold = sim::Dist::uniform(2000, 8000);
+  host.gil.drop_entry = sim::Dist::uniform(3000, 7000);
+  const std::string entry = app::interpreter_entry(m, host);
+  INFO(entry);
+  CHECK(entry.rfind("{check_gap: 10ns, condvar: glibc, mutex_hold: {uniform: {min: 2us, max: "
+                    "8us}}, drop_entry: {uniform: {min: 3us, max: 7us}}, sleep_entry: ",
+                    0) == 0);
+  CHECK(entry.find("wake_syscall: {uniform: {min: ") != std::string::npos);
+  CHECK(entry.find("requester_wins") == std::string::npos);
+  CHECK(entry.find("sleep_entry and wake_syscall fitted to them") != std::string::npos);
+  // Without glibc in the kept entry, the race is drawn and its probability fitted.
+  host.gil.condvar = models::CondvarModel::Drawn;
+  CHECK(app::interpreter_entry(m, host).find("requester_wins: ") != std::string::npos);
+}

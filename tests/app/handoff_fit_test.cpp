@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "app/contention_fit.hpp"
 #include "app/handoff_fit.hpp"
 #include "models/gil/versions.hpp"
 
@@ -97,4 +98,39 @@ TEST_CASE("without conditional fractions the fit keeps the race independent", "[
   const app::RequesterFit fit = app::fit_requester_wins(host(), {h}, 3);
   CHECK(fit.requester_persistence == 0);
   CHECK(std::fabs(fit.requester_wins - 0.2) <= 0.1);
+}
+
+TEST_CASE("with glibc's condition variable the fit times the lock code to the measured order",
+          "[app][calibrate]") {
+  // A host whose requester wins often, because its waiters take long to fall asleep and its
+  // wake-ups cost their callers much: the fit finds timings that give the same order back.
+  models::Scenario base = host();
+  base.gil.condvar = models::CondvarModel::Glibc;
+  models::Scenario truth = base;
+  truth.seed = 11;
+  truth.gil.sleep_entry = app::uniform_around(8e-6);
+  truth.gil.wake_syscall = app::uniform_around(12e-6);
+  std::vector<app::HandoffOrder> measured;
+  for (const double interval : {0.001, 0.005}) {
+    app::HandoffOrder h;
+    h.threads = 3;
+    h.interval_s = interval;
+    h.seconds = 2.0;
+    truth.gil.switch_interval = sim::Time(std::llround(interval * 1e9));
+    h.measured = app::simulated_handoff_order(truth, 3, h.seconds, 3);
+    measured.push_back(h);
+  }
+  base.gil.sleep_entry = app::uniform_around(1e-6);  // far from the truth: the fit must move
+  base.gil.wake_syscall = app::uniform_around(2e-6);
+  const double before = app::simulated_handoff_order(base, 3, 2.0, 3).back;
+  const app::RequesterFit fit = app::fit_lock_code(base, measured, 3);
+  CHECK(fit.lock_code);
+  CHECK(fit.sleep_entry_s > 1e-6);
+  REQUIRE(fit.simulated.size() == 2);
+  for (std::size_t i = 0; i < 2; ++i) {
+    INFO("interval " << measured[i].interval_s << ": measured " << measured[i].measured.back
+                     << ", simulated " << fit.simulated[i].back << ", before " << before);
+    CHECK(std::fabs(fit.simulated[i].back - measured[i].measured.back) < 0.06);
+  }
+  CHECK(std::fabs(before - measured[1].measured.back) > 0.1);
 }

@@ -2,6 +2,9 @@
 #include "app/measure.hpp"
 
 #include <catch2/catch.hpp>
+#include <sstream>
+
+#include "app/python_runner.hpp"
 
 using gilsim::app::relative_spread;
 using gilsim::app::Spread;
@@ -24,4 +27,14 @@ TEST_CASE("a metric's relative spread is its range over its median", "[app]") {
   CHECK(relative_spread(1.0, 0.99, 1.01) == Approx(0.02));
   CHECK(relative_spread(-2.0, -3.0, -1.0) == Approx(1.0));
   CHECK(relative_spread(0.0, -1.0, 1.0) == 0);
+}
+
+TEST_CASE("the host's CPU is named with its family, model and stepping", "[app][measure]") {
+  // A virtual machine's bare model name hides which generation of CPU is under it.
+  std::istringstream vm(
+      "processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 26\nmodel\t\t: 2\n"
+      "model name\t: AMD EPYC\nstepping\t: 1\n\nprocessor\t: 1\ncpu family\t: 25\n");
+  CHECK(gilsim::app::cpu_description(vm) == "AMD EPYC (family 26, model 2, stepping 1)");
+  std::istringstream arm("processor\t: 0\nBogoMIPS\t: 50.00\n");
+  CHECK(gilsim::app::cpu_description(arm) == "unknown CPU");
 }

@@ -57,6 +57,20 @@ class HandoffOrderByCpuTest(unittest.TestCase):
             self.assertGreaterEqual(probe(), 0)
 
 
+class MeanOrdersTest(unittest.TestCase):
+    def test_several_runs_average_key_by_key_over_the_runs_that_measured_it(self):
+        runs = [{"back_to_previous": 0.5, "back_after_back": None, "same_cpu": 0.2},
+                {"back_to_previous": 0.8, "back_after_back": 0.9}]
+        order = thread_probes.mean_orders(runs)
+        self.assertAlmostEqual(order["back_to_previous"], 0.65)
+        self.assertAlmostEqual(order["back_after_back"], 0.9)
+        self.assertAlmostEqual(order["same_cpu"], 0.2)
+
+    def test_a_key_no_run_measured_stays_unmeasured(self):
+        order = thread_probes.mean_orders([{"back_after_other": None}, {"back_after_other": None}])
+        self.assertIsNone(order["back_after_other"])
+
+
 class WakeLatencyTest(unittest.TestCase):
     def test_every_release_is_measured_once(self):
         self.assertEqual(len(thread_probes.wake_latencies(5)), 5)
