@@ -12,12 +12,18 @@ namespace {
 
 char code_of(models::StepKind kind) {
   switch (kind) {
-    case models::StepKind::Cpu: return 'c';
-    case models::StepKind::CCall: return 'C';
-    case models::StepKind::Native: return 'n';
-    case models::StepKind::Io: return 'i';
-    case models::StepKind::Sleep: return 's';
-    case models::StepKind::Repeat: break;
+    case models::StepKind::Cpu:
+      return 'c';
+    case models::StepKind::CCall:
+      return 'C';
+    case models::StepKind::Native:
+      return 'n';
+    case models::StepKind::Io:
+      return 'i';
+    case models::StepKind::Sleep:
+      return 's';
+    case models::StepKind::Repeat:
+      break;
   }
   return '?';
 }
@@ -33,15 +39,21 @@ std::string plan_json(const models::Scenario& s, std::uint64_t seed,
   j.key("seed").value(seed);
   j.key("gilsim_version").value(kVersion);
   j.key("version").value(s.gil.version);
-  j.key("gil_model").value(s.gil.kind == models::GilKind::Tick             ? "tick"
-                           : s.gil.kind == models::GilKind::SwitchInterval ? "switch_interval"
-                                                                          : "none");
+  j.key("gil_model")
+      .value(s.gil.kind == models::GilKind::Tick             ? "tick"
+             : s.gil.kind == models::GilKind::SwitchInterval ? "switch_interval"
+                                                             : "none");
   j.key("switch_interval_s").value(sim::to_seconds(s.gil.switch_interval));
   j.key("check_interval").value(s.gil.check_interval);
   if (s.stop) {
     j.key("stop_s").value(sim::to_seconds(*s.stop));
   } else {
     j.key("stop_s").null();
+  }
+  if (s.stop_after) {  // the index of the group whose end ends the run (absent: none)
+    std::size_t g = 0;
+    while (g < s.groups.size() && s.groups[g].name != *s.stop_after) ++g;
+    j.key("stop_after").value(std::int64_t(g));
   }
   j.key("logical_cpus").value(s.machine.logical_cpus());
   j.key("calibration").raw(calibration_json);

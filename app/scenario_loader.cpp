@@ -19,9 +19,9 @@ namespace {
 using sim::kMicrosecond;
 using sim::kMillisecond;
 
-const std::vector<std::string> kTopKeys = {"name",    "description", "seed",        "stop",
-                                           "machine", "os",          "interpreter", "threads",
-                                           "profile", "validation"};
+const std::vector<std::string> kTopKeys = {"name",       "description", "seed",      "stop",
+                                           "stop_after", "machine",     "os",        "interpreter",
+                                           "threads",    "profile",     "validation"};
 
 models::Scenario read_scenario(FieldReader& r, const YAML::Node& root,
                                const std::string& default_name) {
@@ -53,6 +53,20 @@ models::Scenario read_scenario(FieldReader& r, const YAML::Node& root,
     r.error(root, "threads", "missing key 'threads' (a list of thread groups)");
   } else {
     read_groups(r, root["threads"], s);
+  }
+  if (root["stop_after"]) {
+    if (auto v = r.string(root["stop_after"], "stop_after")) {
+      bool known = false;
+      for (const models::ThreadGroup& g : s.groups) known = known || g.name == *v;
+      if (known) {
+        s.stop_after = *v;
+      } else {
+        r.error(root["stop_after"], "stop_after",
+                "no thread group is named '" + *v +
+                    "' (stop_after names the group whose end "
+                    "ends the run)");
+      }
+    }
   }
   return s;
 }

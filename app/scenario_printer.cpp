@@ -71,6 +71,7 @@ std::string resolved_yaml(const models::Scenario& s) {
   if (!s.description.empty()) out += "description: " + quoted(s.description) + "\n";
   out += "seed: " + std::to_string(s.seed) + "\n";
   if (s.stop) out += "stop: " + dur(double(*s.stop)) + "\n";
+  if (s.stop_after) out += "stop_after: " + quoted(*s.stop_after) + "\n";
   out += "machine:\n";
   out += "  cores: " + std::to_string(s.machine.cores) + "\n";
   out += "  threads_per_core: " + std::to_string(s.machine.threads_per_core) + "\n";

@@ -52,8 +52,12 @@ std::string summary_text(const models::Scenario& s, const models::RunResult& r,
          std::string(models::gil_kind_name(s.gil.kind)) + "; " + std::to_string(s.machine.cores) +
          " cores x " + std::to_string(s.machine.threads_per_core) + " = " +
          std::to_string(r.logical_cpus) + " logical CPUs; seed " + std::to_string(r.seed) + ")\n";
-  out += "  makespan " + human_duration(double(r.makespan)) +
-         (r.stopped ? " (stopped at the time limit)" : "") + "   serial " +
+  const bool at_limit = s.stop && r.makespan >= *s.stop;
+  const std::string stopped = !r.stopped ? ""
+                              : at_limit || !s.stop_after
+                                  ? " (stopped at the time limit)"
+                                  : " (stopped when group " + *s.stop_after + " ended)";
+  out += "  makespan " + human_duration(double(r.makespan)) + stopped + "   serial " +
          human_duration(r.serial) + "   speedup " + fixed(r.speedup(), 2) + "x   CPU " +
          fixed(100 * r.cpu_utilization(), 1) + "% of " + std::to_string(r.logical_cpus) +
          " logical CPUs\n";

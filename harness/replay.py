@@ -37,6 +37,28 @@ class Recorder(object):
         self.finished = False
 
 
+class Halt(object):
+    """The end of a run whose plan names a `stop_after` group: once every thread of that group
+    has finished, the other threads stop at their next look (before each step, and between the
+    chunks of a `cpu` step), and `at` is that moment."""
+
+    def __init__(self, threads):
+        self.left = threads
+        self.at = None
+        self.lock = threading.Lock()
+
+    def done(self, finish):
+        """A thread of the group finished at `finish`; the last one's ends the run."""
+        with self.lock:
+            self.left -= 1
+            if self.left == 0:
+                self.at = finish
+
+
+def halted(halt):
+    return halt is not None and halt.at is not None
+
+
 CHUNK_S = 200e-6     # CPU time per look at the thread's CPU clock in a long `cpu` step
 MIN_CHUNK_S = 5e-6   # the clock costs about a microsecond to read
 
@@ -61,7 +83,15 @@ class Rates(object):
         setattr(self, name, (1 - self.WEIGHT) * old + self.WEIGHT * (work / cpu_used))
 
 
-def run_thread(spec, rec, clock0, stop_s, go, kernels, cal):
+def run_thread(spec, rec, clock0, stop_s, go, kernels, cal, halt=None, ends_run=False):
+    """Runs one thread's steps; with `halt`, stops when the run's `stop_after` group has ended
+    (`ends_run`: this thread is of that group)."""
+    run_steps(spec, rec, clock0, stop_s, go, kernels, cal, halt)
+    if ends_run:
+        halt.done(rec.steps[-1][2] if rec.steps else now())
+
+
+def run_steps(spec, rec, clock0, stop_s, go, kernels, cal, halt):
     go.wait()
     t0 = clock0[0]
     wait = t0 + spec["start_s"] - now()
@@ -78,14 +108,24 @@ def run_thread(spec, rec, clock0, stop_s, go, kernels, cal):
         ns = durations[i]
         d = ns * 1e-9
         ts = now()
-        if stop_s is not None and ts - t0 >= stop_s:
+        if (stop_s is not None and ts - t0 >= stop_s) or halted(halt):
             return
         c0 = thread_cpu()
         if kind == "c":
             if c0 is None:
-                # No thread CPU clock (2.7): the calibrated number of iterations.
+                # No thread CPU clock (2.7): the calibrated number of iterations, in chunks of
+                # a millisecond's worth when a halt may cut the step short.
                 rate = rates.burst if (after_block and d <= burst_window) else rates.spin
-                common.spin(int(d * rate))
+                total = int(d * rate)
+                chunk = total if halt is None else max(1, int(1e-3 * rate))
+                done = 0
+                while done < total:
+                    if halted(halt):  # cut short: the step is the work done
+                        steps.append((kind, ts, now(), None, None, int(done / rate * 1e9)))
+                        return
+                    n = min(chunk, total - done)
+                    common.spin(n)
+                    done += n
                 c1 = None
             else:
                 # Run until this thread has used d of CPU: a step is d of CPU time whatever the
@@ -94,6 +134,9 @@ def run_thread(spec, rec, clock0, stop_s, go, kernels, cal):
                 # so a misjudged speed overshoots by a small last chunk only.
                 c1 = c0
                 while c1 - c0 < d:
+                    if halted(halt):  # cut short: the step is the CPU time it got
+                        steps.append((kind, ts, now(), c0, c1, int((c1 - c0) * 1e9)))
+                        return
                     left = d - (c1 - c0)
                     n = int(max(min(left * 0.5, CHUNK_S), min(left, MIN_CHUNK_S)) * rates.spin) + 1
                     common.spin(n)
@@ -135,9 +178,12 @@ def percentiles(xs):
             "max": xs[-1]}
 
 
-def metrics(plan, groups, t0, end, cpu_used, cal):
-    """The result, derived from the step records as gilsim derives its own."""
+def metrics(plan, groups, t0, end, cpu_used, cal, halted_at=None):
+    """The result, derived from the step records as gilsim derives its own; `halted_at`: when
+    the `stop_after` group ended, if it ended the run."""
     stop = plan.get("stop_s")
+    if halted_at is not None:
+        stop = halted_at - t0 if stop is None else min(stop, halted_at - t0)
     out_groups = {}
     all_waits = []
     total_serial = 0.0
@@ -273,13 +319,16 @@ def main(argv):
     go = threading.Event()
     clock0 = [0.0]
     groups, threads = [], []
-    for g in plan["groups"]:
+    last = plan.get("stop_after")
+    halt = Halt(len(plan["groups"][last]["threads"])) if last is not None else None
+    for gi, g in enumerate(plan["groups"]):
         recs = []
         for spec in g["threads"]:
             rec = Recorder()
             recs.append(rec)
             t = threading.Thread(target=run_thread,
-                                 args=(spec, rec, clock0, plan.get("stop_s"), go, kernels, cal))
+                                 args=(spec, rec, clock0, plan.get("stop_s"), go, kernels, cal,
+                                       halt, gi == last))
             t.daemon = True
             threads.append(t)
         groups.append(recs)
@@ -294,7 +343,8 @@ def main(argv):
     end = now()
     cpu_used = common.process_cpu() - cpu0
     speed_after = common.measure_spin_rate(seconds=0.02, reps=5, warm=False)
-    result = metrics(plan, groups, clock0[0], end, cpu_used, cal)
+    result = metrics(plan, groups, clock0[0], end, cpu_used, cal,
+                     halt.at if halt is not None and halt.left == 0 else None)
     result["measured"]["speed_drift"] = speed_after / speed_before
     # Only where the loop runs a calibrated number of iterations (no thread CPU clock) does a
     # change of speed change the work done; elsewhere the work accuracy says it all.

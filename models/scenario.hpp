@@ -26,6 +26,8 @@ struct Scenario {
   std::string description;
   std::uint64_t seed = 1;
   std::optional<sim::Time> stop;  ///< end of the simulated span; required for endless loops
+  /// The group whose end ends the run (the others' threads are stopped then), if any.
+  std::optional<std::string> stop_after;
   MachineSpec machine;
   OsSpec os;
   GilSpec gil;

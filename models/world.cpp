@@ -1,6 +1,7 @@
 #include "models/world.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace gilsim::models {
 
@@ -24,6 +25,15 @@ World::World(sim::Simulator& sim, const Scenario& scenario) : sim_(sim), scenari
   OsScheduler::Client& client = *this;
   os_ = std::make_unique<OsScheduler>(sim, scenario.machine, scenario.os, client, rng_ptrs);
   gil_ = make_gil(scenario.gil, *this, n);
+  if (scenario.stop_after) {
+    for (std::size_t g = 0; g < scenario.groups.size(); ++g) {
+      if (scenario.groups[g].name == *scenario.stop_after) stop_group_ = int(g);
+    }
+    if (stop_group_ < 0)
+      throw std::invalid_argument("stop_after: no group " + *scenario.stop_after);
+    Observer& fan_out = *this;  // its threads' exits end the run
+    os_->set_observer(&fan_out);
+  }
   const sim::LaneId io_lane = sim.add_lane();
   for (ThreadId t = 0; t < ThreadId(n); ++t) {
     GroupResult& gr = result_.groups[std::size_t(group_of_[t])];

@@ -63,15 +63,20 @@ class Simulator {
   bool run_until(Time horizon) {
     Time at = 0;
     Callback fn;
-    while (queue_.pop_until(horizon, at, fn)) {
+    while (!halted_ && queue_.pop_until(horizon, at, fn)) {
       now_ = at;
       ++fired_;
       fn();
     }
-    if (queue_.next_time() == kNever) return false;
+    if (halted_ || queue_.next_time() == kNever) return false;
     now_ = horizon;
     return true;
   }
+
+  /// Ends the run at the event firing now: run_until returns once it is done, the clock at its
+  /// time, whatever is still pending.
+  void halt() { halted_ = true; }
+  bool halted() const { return halted_; }
 
   /// Events fired so far (cancelled ones excluded): the cost of the simulation.
   std::uint64_t events_fired() const { return fired_; }
@@ -85,6 +90,7 @@ class Simulator {
   std::uint64_t seed_;
   std::uint64_t replica_;
   std::uint64_t fired_ = 0;
+  bool halted_ = false;
 };
 
 }  // namespace gilsim::sim

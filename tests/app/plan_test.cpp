@@ -95,3 +95,17 @@ TEST_CASE("the plan's fingerprint changes with the work and not with the host", 
   longer.groups[0].program[0].times = 21;
   CHECK(app::plan_fingerprint(longer, 1) != work);
 }
+
+TEST_CASE("a plan names the group whose end ends the run by its index", "[app][plan]") {
+  models::Scenario s = app::parse_scenario(R"(
+stop_after: io
+interpreter: {version: "3.11"}
+threads:
+  - {name: crunch, program: [{cpu: 100s}]}
+  - {name: io, program: [{sleep: 1ms}]}
+)",
+                                           "p.yaml");
+  CHECK(YAML::Load(app::plan_json(s, 1))["stop_after"].as<int>() == 1);
+  s.stop_after.reset();
+  CHECK_FALSE(YAML::Load(app::plan_json(s, 1))["stop_after"]);
+}

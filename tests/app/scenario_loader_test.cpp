@@ -187,6 +187,27 @@ threads:
   CHECK(s.groups[0].program[0].body[0].body[1].kind == models::StepKind::CCall);
 }
 
+TEST_CASE("stop_after names the group whose end ends the run, and must name one",
+          "[app][scenario]") {
+  const models::Scenario s = parse_scenario(R"(
+stop_after: io
+interpreter: {version: "3.11"}
+threads:
+  - {name: crunch, program: [{cpu: 100s}]}
+  - {name: io, program: [{sleep: 1ms}]}
+)",
+                                            "s.yaml");
+  REQUIRE(s.stop_after);
+  CHECK(*s.stop_after == "io");
+  CHECK(app::resolved_yaml(s).find("\nstop_after: \"io\"\n") != std::string::npos);
+  CHECK(first_error(R"(
+stop_after: oi
+interpreter: {version: "3.11"}
+threads: [{name: io, program: [{sleep: 1ms}]}]
+)") == "t.yaml:2:13: stop_after: no thread group is named 'oi' (stop_after names the group "
+       "whose end ends the run)");
+}
+
 TEST_CASE("overrides reach list elements by name or index and create missing keys",
           "[app][scenario]") {
   const models::Scenario s =

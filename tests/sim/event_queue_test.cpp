@@ -116,3 +116,19 @@ TEST_CASE("two simulators in one process do not share state", "[sim]") {
   CHECK(fb == 0);
   CHECK(b.now() == 0);
 }
+
+TEST_CASE("a halt ends the run at the event that called it, later events left pending", "[sim]") {
+  Simulator sim{1};
+  int fired = 0;
+  sim.at(10, [&fired] { ++fired; });
+  sim.at(20, [&sim, &fired] {
+    ++fired;
+    sim.halt();
+  });
+  sim.at(20, [&fired] { ++fired; });  // same time, later: not fired either
+  sim.at(30, [&fired] { ++fired; });
+  CHECK_FALSE(sim.run_until(kNever));
+  CHECK(fired == 2);
+  CHECK(sim.now() == 20);
+  CHECK(sim.halted());
+}
