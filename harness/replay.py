@@ -59,7 +59,13 @@ def halted(halt):
     return halt is not None and halt.at is not None
 
 
-CHUNK_S = 200e-6     # CPU time per look at the thread's CPU clock in a long `cpu` step
+# CPU time per look at the thread's CPU clock in a long `cpu` step. Each look is a system call
+# (clock_gettime of CLOCK_THREAD_CPUTIME_ID) in which Linux updates the thread's runtime and,
+# under EEVDF, may find its slice used up and preempt it, holding the GIL, on the way out:
+# CPU-bound threads that looked every 200 us starved a convoy's I/O thread about twice as long
+# as threads that did not (docs/model-notes.md). Looking every 20 ms stays well apart from the
+# scheduler's own checks at each 4 ms tick.
+CHUNK_S = 20e-3
 MIN_CHUNK_S = 5e-6   # the clock costs about a microsecond to read
 
 
