@@ -140,6 +140,7 @@ RequesterFit fit_lock_code(const models::Scenario& base, const std::vector<Hando
       models::Scenario s = base;
       s.gil.sleep_entry = uniform_around(fit.sleep_entry_s);
       s.gil.wake_syscall = uniform_around(fit.wake_syscall_s);
+      fit.gil = s.gil;
       fit.error = order_error(s, measured, replicas, fit.simulated);
       if (fit.error < best.error) best = fit;
     }

@@ -47,6 +47,7 @@ struct RequesterFit {
   bool lock_code = false;
   double sleep_entry_s = 0;
   double wake_syscall_s = 0;
+  models::GilSpec gil;  ///< lock code: the fitted GIL (the kept lock code with the two timings)
   std::vector<HandoffStats> simulated;  ///< per measurement, at the fitted values
   double error = 0;                     ///< the least sum of squared differences
 };

@@ -62,7 +62,7 @@ std::string around_text(double mean_s) {
 /// rate of the replayer (the tick GIL counts three ticks per iteration of its loop) and the
 /// fitted hand-off order or contention cost.
 std::string entry_for(const YAML::Node& m, const RequesterFit* requester,
-                      const ContentionFit* contention, const models::GilSpec* lock_code) {
+                      const ContentionFit* contention) {
   const std::string version = m["python"]["version"].Scalar();
   const double spin = num(m["kernels"]["spin_per_s"], 1e7);
   if (!version.empty() && version.back() == 't') return "{}";
@@ -78,16 +78,15 @@ std::string entry_for(const YAML::Node& m, const RequesterFit* requester,
   }
   const double per_check = check_gap_s(version, spin);
   std::string entry = "{check_gap: " + us(per_check);
-  if (requester != nullptr && requester->lock_code && lock_code != nullptr) {
+  if (requester != nullptr && requester->lock_code) {
     // The lock code kept from the profile's entry, with the two fitted timings.
+    const models::GilSpec& g = requester->gil;
     entry += ", condvar: glibc";
-    if (lock_code->request_delay.mean() > 0) {
-      entry += ", request_delay: " + dist_text(lock_code->request_delay);
-    }
-    entry += ", mutex_hold: " + dist_text(lock_code->mutex_hold) +
-             ", drop_entry: " + dist_text(lock_code->drop_entry) +
-             ", sleep_entry: " + around_text(requester->sleep_entry_s) +
-             ", wake_syscall: " + around_text(requester->wake_syscall_s);
+    if (g.request_delay.mean() > 0) entry += ", request_delay: " + dist_text(g.request_delay);
+    entry += ", mutex_hold: " + dist_text(g.mutex_hold) +
+             ", drop_entry: " + dist_text(g.drop_entry) +
+             ", sleep_entry: " + dist_text(g.sleep_entry) +
+             ", wake_syscall: " + dist_text(g.wake_syscall);
   } else if (requester != nullptr) {
     entry += ", requester_wins: " + round3(requester->requester_wins);
     if (requester->requester_persistence > 0) {
@@ -207,8 +206,7 @@ std::string interpreter_entry(const YAML::Node& measured, const models::Scenario
            list(c->simulated, 1);
   }
   if (!f) return entry_for(measured, nullptr, nullptr) + when;
-  const models::GilSpec lock_code = with_interpreter_gil(measured, host).gil;
-  return entry_for(measured, &*f, nullptr, &lock_code) + when + ": " + fit_comment(*f, orders);
+  return entry_for(measured, &*f, nullptr) + when + ": " + fit_comment(*f, orders);
 }
 
 std::string with_interpreter_entry(const std::string& profile, const std::string& version,

@@ -17,9 +17,9 @@ namespace gilsim::app {
 /// Bytecode work between two eval-breaker check points of the replayer's loop.
 double check_gap_s(const std::string& version, double spin_per_s);
 /// The entry (flow YAML), with the fitted hand-off order or contention cost when there is one;
-/// a lock-code fit writes `condvar: glibc` with the rest of `lock_code`'s timings.
+/// a lock-code fit writes `condvar: glibc` with its GIL's lock code.
 std::string entry_for(const YAML::Node& measured, const RequesterFit* requester,
-                      const ContentionFit* contention, const models::GilSpec* lock_code = nullptr);
+                      const ContentionFit* contention);
 /// The measured hand-off orders (3 or more threads).
 std::vector<HandoffOrder> handoff_orders(const YAML::Node& measured);
 /// `host` with the measured interpreter's GIL: its version's defaults and the check gap of its

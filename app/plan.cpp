@@ -51,9 +51,7 @@ std::string plan_json(const models::Scenario& s, std::uint64_t seed,
     j.key("stop_s").null();
   }
   if (s.stop_after) {  // the index of the group whose end ends the run (absent: none)
-    std::size_t g = 0;
-    while (g < s.groups.size() && s.groups[g].name != *s.stop_after) ++g;
-    j.key("stop_after").value(std::int64_t(g));
+    j.key("stop_after").value(s.group_index(*s.stop_after));
   }
   j.key("logical_cpus").value(s.machine.logical_cpus());
   j.key("calibration").raw(calibration_json);

@@ -56,15 +56,12 @@ models::Scenario read_scenario(FieldReader& r, const YAML::Node& root,
   }
   if (root["stop_after"]) {
     if (auto v = r.string(root["stop_after"], "stop_after")) {
-      bool known = false;
-      for (const models::ThreadGroup& g : s.groups) known = known || g.name == *v;
-      if (known) {
+      if (s.group_index(*v) >= 0) {
         s.stop_after = *v;
       } else {
         r.error(root["stop_after"], "stop_after",
                 "no thread group is named '" + *v +
-                    "' (stop_after names the group whose end "
-                    "ends the run)");
+                    "' (stop_after names the group whose end ends the run)");
       }
     }
   }

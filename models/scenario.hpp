@@ -33,6 +33,13 @@ struct Scenario {
   GilSpec gil;
   std::vector<ThreadGroup> groups;
 
+  /// The index of the group named `name`, -1 if none is.
+  int group_index(const std::string& name) const {
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+      if (groups[g].name == name) return int(g);
+    }
+    return -1;
+  }
   int thread_count() const {
     int n = 0;
     for (const ThreadGroup& g : groups) n += g.count;

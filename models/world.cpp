@@ -26,9 +26,7 @@ World::World(sim::Simulator& sim, const Scenario& scenario) : sim_(sim), scenari
   os_ = std::make_unique<OsScheduler>(sim, scenario.machine, scenario.os, client, rng_ptrs);
   gil_ = make_gil(scenario.gil, *this, n);
   if (scenario.stop_after) {
-    for (std::size_t g = 0; g < scenario.groups.size(); ++g) {
-      if (scenario.groups[g].name == *scenario.stop_after) stop_group_ = int(g);
-    }
+    stop_group_ = scenario.group_index(*scenario.stop_after);
     if (stop_group_ < 0)
       throw std::invalid_argument("stop_after: no group " + *scenario.stop_after);
     Observer& fan_out = *this;  // its threads' exits end the run

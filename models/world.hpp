@@ -69,11 +69,11 @@ class World final : private GilHost, private OsScheduler::Client, private Observ
   }
   void on_exit(sim::Time at, ThreadId t) override {
     for (Observer* o : observers_) o->on_exit(at, t);
-    if (group_of_[t] == stop_group_ && ++stop_group_done_ == scenario_.groups[t_group(t)].count) {
+    if (group_of_[t] == stop_group_ &&
+        ++stop_group_done_ == scenario_.groups[std::size_t(stop_group_)].count) {
       sim_.halt();
     }
   }
-  std::size_t t_group(ThreadId t) const { return std::size_t(group_of_[t]); }
   // OsScheduler::Client
   void on_running(ThreadId t) override { threads_[t]->on_running(); }
   void on_burst_done(ThreadId t) override { threads_[t]->on_burst_done(); }
