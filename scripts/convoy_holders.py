@@ -7,7 +7,8 @@ says where those waits come from. Run under the interpreter to study (CPython 3.
 standard library only):
 
     python3 scripts/convoy_holders.py [--interval 5ms] [--crunchers 3] [--calls 600]
-                                      [--sleep 1ms] [--hold 50us] [--json OUT]
+                                      [--sleep 1ms] [--hold 50us] [--window 60]
+                                      [--json OUT]
 
 Each CPU-bound thread records the spans in which it ran (a gap of more than 50 us in its loop
 means it did not hold the GIL) and the CPU each began on (sched_getcpu, called without
@@ -18,10 +19,12 @@ column, a holder's CPU being the one it took the GIL on):
     python3 scripts/convoy_holders.py --trace CSV --interval 5ms --sleep 1ms
 
 It prints the I/O thread's waits (from the nominal end of its sleep to its GIL) in switch
-intervals; after its holds, the share that went straight back to the thread it took the GIL from (by
-whether that thread ran on the I/O thread's CPU); and among the CPU-bound threads' own
-hand-offs, the share back to the holder before (two threads passing the GIL between them) and
-the mean length of those runs."""
+intervals, and their median over every `--window` calls (real runs settle for seconds in one
+regime, the model's move between them: docs/model-notes.md, 2026-12-08); after its holds, the
+share that went straight back to the thread it took the GIL from (by whether that thread ran
+on the I/O thread's CPU); and among the CPU-bound threads' own hand-offs, the share back to
+the holder before (two threads passing the GIL between them) and the mean length of those
+runs."""
 from __future__ import division, print_function
 
 import argparse
@@ -82,6 +85,17 @@ def wait_stats(waits, interval):
     return {"calls": len(w), "p50_s": w[len(w) // 2],
             "p99_s": w[min(len(w) - 1, int(len(w) * 0.99))], "mean_s": sum(w) / len(w),
             "in_intervals": sorted(hist.items())}
+
+
+def window_p50s(waits, size):
+    """The median wait of each run of `size` consecutive calls (a last, shorter run counts when
+    it has at least half as many): whether a run settled in one regime or moved between them."""
+    out = []
+    for k in range(0, len(waits), size):
+        w = sorted(waits[k:k + size])
+        if len(w) * 2 >= size:
+            out.append(w[len(w) // 2])
+    return out
 
 
 def from_trace(path, sleep_s):
@@ -156,10 +170,12 @@ def main(argv):
     p.add_argument("--sleep", type=duration, default=0.001)
     p.add_argument("--hold", type=duration, default=50e-6)
     p.add_argument("--trace", help="a gilsim --trace CSV to read instead of running")
+    p.add_argument("--window", type=int, default=60,
+                   help="also print the median wait of every WINDOW consecutive calls (0: not)")
     p.add_argument("--json", help="also write the statistics (and a real run's spans) here")
     a = p.parse_args(argv)
-    if a.crunchers < 1 or a.calls < 1:
-        p.error("--crunchers and --calls must be at least 1")
+    if a.crunchers < 1 or a.calls < 1 or a.window < 0:
+        p.error("--crunchers and --calls must be at least 1, --window at least 0")
     raw = None
     if a.trace:
         try:
@@ -175,12 +191,17 @@ def main(argv):
         waits = [t1 - t0 - a.sleep for t0, t1, _, _ in io_calls]
         raw = {"spans": spans, "io_calls": io_calls}
     stats = {"waits": wait_stats(waits, a.interval)}
+    if a.window:
+        stats["window_p50_s"] = window_p50s(waits, a.window)
     stats.update(hand_off_stats(seq))
     w = stats["waits"]
     if w["calls"]:
         print("I/O waits: %d, p50 %.3g ms, p99 %.3g ms, mean %.3g ms; in intervals: %s" % (
             w["calls"], w["p50_s"] * 1e3, w["p99_s"] * 1e3, w["mean_s"] * 1e3,
             " ".join("%d:%d" % kv for kv in w["in_intervals"])))
+    if stats.get("window_p50_s"):
+        print("median wait of every %d calls (ms): %s" % (
+            a.window, " ".join("%.3g" % (x * 1e3) for x in stats["window_p50_s"])))
     same, other = (stats["straight_back_%s" % k]["holds"] for k in ("same_cpu", "other_cpu"))
     if same + other:
         print("the holder the I/O thread took from ran on its CPU: %.3f of %d holds" % (

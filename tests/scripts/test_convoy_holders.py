@@ -38,6 +38,12 @@ class HandOffs(unittest.TestCase):
         self.assertEqual(w["calls"], 4)
         self.assertAlmostEqual(w["p50_s"], 0.0102)
 
+    def test_the_median_of_every_window_shows_a_run_that_changed_regime(self):
+        waits = [0.0256] * 6 + [0.0043] * 6 + [0.1]
+        self.assertEqual(ch.window_p50s(waits, 3), [0.0256, 0.0256, 0.0043, 0.0043])
+        self.assertEqual(ch.window_p50s(waits + [0.1], 3)[-1], 0.1)  # 2 of 3: counted
+        self.assertEqual(ch.window_p50s([], 3), [])
+
 
 def read_trace(rows):
     """from_trace on a trace file made of these lines (a 1 ms sleep)."""
