@@ -200,7 +200,20 @@ PythonInfo probe_python(const std::string& python) {
       "except Exception: ft = False\n"
       "v = sys.version_info\n"
       "sys.stdout.write('%d.%d%s %s\\n' % (v[0], v[1], 't' if ft else '', "
-      "sys.version.split()[0]))\n";
+      "sys.version.split()[0]))\n"
+      // The build: compiler, -O level, and libpython as mapped into this very process.
+      "b = []\n"
+      "try:\n import platform; b.append(platform.python_compiler())\n"
+      "except Exception: pass\n"
+      "try:\n import sysconfig\n"
+      " b += [f for f in (sysconfig.get_config_var('OPT') or '').split() if "
+      "f.startswith('-O')][-1:]\n"
+      "except Exception: pass\n"
+      "try:\n"
+      " m = open('/proc/self/maps').read()\n"
+      " b.append('libpython shared' if 'libpython' in m else 'libpython linked in')\n"
+      "except Exception: pass\n"
+      "sys.stdout.write(', '.join(x for x in b if x) + '\\n')\n";
   RunOutput r;
   try {
     r = run_python(python, {"-c", code}, std::filesystem::temp_directory_path(), 30);
@@ -214,6 +227,8 @@ PythonInfo probe_python(const std::string& python) {
     std::string why = r.err.substr(0, r.err.find('\n'));
     throw bad("is not a working Python interpreter" + (why.empty() ? "" : " (" + why + ")"));
   }
+  in >> std::ws;
+  std::getline(in, info.build);
   info.free_threaded = !info.version.empty() && info.version.back() == 't';
   return info;
 }

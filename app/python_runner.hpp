@@ -41,6 +41,10 @@ struct PythonInfo {
   std::string version;       ///< "3.11", "2.7", "3.13t"
   std::string full_version;  ///< "3.11.2"
   bool free_threaded = false;
+  /// How it was built, as far as it matters to GIL timings: compiler, optimisation level, and
+  /// whether libpython is linked in or a shared library ("GCC 12.2.0, -O2, libpython linked
+  /// in"): two builds of one version can hand the GIL over differently (docs/model-notes.md).
+  std::string build{};
 };
 
 /// Runs `python -c` to identify the interpreter. Throws InputError (naming the path) if it is

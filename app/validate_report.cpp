@@ -120,7 +120,8 @@ std::string report_text(const std::string& summary, const std::string& md,
   report += "` on " + today() + ".\n\n";
   report += "- Host: " + host_description() + "\n";
   for (const PythonInfo& py : c.pythons) {
-    report += "- Interpreter: `" + py.path + "`, Python " + py.full_version + "\n";
+    report += "- Interpreter: `" + py.path + "`, Python " + py.full_version +
+              (py.build.empty() ? "" : " (" + py.build + ")") + "\n";
   }
   if (!o.against.empty()) {
     report += "- Measured: the real runs stored in `" + o.against +

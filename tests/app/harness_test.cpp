@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "app/python_runner.hpp"
 #include "cli.hpp"
 
 using namespace gilsim::testing;
@@ -82,6 +83,14 @@ TEST_CASE("a broken interpreter path is an input error naming it", "[harness]") 
   const CliResult r2 = run_cli("measure configs/smoke/convoy.yaml --python /bin/true");
   CHECK(r2.code == 2);
   CHECK(r2.err.find("not a working Python") != std::string::npos);
+}
+
+TEST_CASE("an interpreter's probe says its version and how it was built", "[harness]") {
+  // Debian's python3: its build line names the compiler and how libpython is linked.
+  const gilsim::app::PythonInfo py = gilsim::app::probe_python("/usr/bin/python3");
+  CHECK(py.version.rfind("3.", 0) == 0);
+  CHECK(py.build.find("libpython") != std::string::npos);
+  CHECK(py.build.find('\n') == std::string::npos);
 }
 
 TEST_CASE("interrupting a measurement leaves no process and no file behind", "[harness]") {

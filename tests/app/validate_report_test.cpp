@@ -58,7 +58,20 @@ TEST_CASE("the report counts each interpreter's metrics outside their tolerance"
   CHECK(has(out.markdown,
             "| convoy | 3.11 | `groups.io.finish_s` | 10 [10-10] | "
             "18 [17.9-18.3] | -44.4% | 15% | **outside** |"));
-  CHECK(has(out.markdown, "- Interpreter: `/opt/python3.13`, Python 3.13.0"));
+  CHECK(has(out.markdown, "- Interpreter: `/opt/python3.13`, Python 3.13.0\n"));
+}
+
+TEST_CASE("the report names each interpreter's build where the probe found it", "[app][validate]") {
+  const ValidateOptions options;
+  ValidationContext context;
+  context.options = &options;
+  PythonInfo debian{"/usr/bin/python3", "3.11", "3.11.2"};
+  debian.build = "GCC 12.2.0, -O2, libpython linked in";
+  context.pythons = {debian};
+  const ValidationOutputs out = render_validation({row("3.11", 18, 18, 17.9, 18.3, 0.15)}, context);
+  CHECK(has(out.markdown,
+            "- Interpreter: `/usr/bin/python3`, Python 3.11.2 (GCC 12.2.0, -O2, libpython "
+            "linked in)\n"));
 }
 
 TEST_CASE("the CSV has the stored-runs header and one line per row, read back by --against",
